@@ -1,0 +1,573 @@
+"""Instructor and student tools on top of nbgrader's Python API.
+
+:class:`Course` wraps one course folder (the folder holding
+``nbgrader_config.py``): releasing problem sets, checking that
+``assignments/`` is up to date, autograding, feedback and the grade table.
+:func:`validate` is the student's strict self-check.  The ``course`` command
+(:mod:`course.cli`) is a thin layer over these functions.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course import ROOT
+from course.errors import CourseError
+from course.notebooks import (
+    grade_id,
+    is_locked,
+    is_solution,
+    is_test,
+    nbgrader_meta,
+    parts_of,
+    read_notebook,
+)
+
+CONFIG_FILE = "nbgrader_config.py"
+_IGNORED = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
+
+
+def _quiet_nbgrader() -> None:
+    for name in ("traitlets", "nbgrader", "NbGraderAPI", "Autograde", "GenerateAssignment",
+                 "GenerateFeedback"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _first_line(text: str | None, limit: int = 160) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+def find_root(start: str | Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` with nbgrader_config.py, else the package's."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file() and (folder / "solutions").is_dir():
+            return folder
+    if (ROOT / CONFIG_FILE).is_file():
+        return ROOT
+    raise CourseError(f"no {CONFIG_FILE} found above {here}; run the command inside the course "
+                      "folder or pass --root")
+
+
+@dataclass
+class Outcome:
+    """What happened to one submission in an autograde or feedback run."""
+
+    student: str
+    ok: bool
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class GradeTable:
+    """Scores of every student on every problem set (None where nothing was graded)."""
+
+    problem_sets: list[str]
+    max_scores: dict[str, float]
+    scores: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+    def rows(self) -> list[list[str]]:
+        header = ["student", *self.problem_sets, "total"]
+        rows = [header]
+        for student in sorted(self.scores):
+            cells, total = [student], 0.0
+            for ps in self.problem_sets:
+                score = self.scores[student].get(ps)
+                cells.append("-" if score is None else f"{score:g}")
+                total += score or 0.0
+            cells.append(f"{total:g}")
+            rows.append(cells)
+        rows.append(["(max)", *(f"{self.max_scores[ps]:g}" for ps in self.problem_sets),
+                     f"{sum(self.max_scores.values()):g}"])
+        return rows
+
+    def render(self) -> str:
+        return render_table(self.rows())
+
+    def write_csv(self, path: str | Path) -> None:
+        import csv
+
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["student", *self.problem_sets, "total"])
+            for row in self.rows()[1:-1]:
+                writer.writerow(["" if c == "-" else c for c in row])
+
+
+def render_table(rows: list[list[str]]) -> str:
+    """Plain-text table with aligned columns; the first row is the header."""
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+class Course:
+    """One course folder: nbgrader_config.py, solutions/, assignments/ and the working folders."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = find_root(root) if root is None else Path(root).resolve()
+        if not (self.root / CONFIG_FILE).is_file():
+            raise CourseError(f"{self.root} has no {CONFIG_FILE}; is this the course folder?")
+        self._api = None
+
+    # -- configuration ---------------------------------------------------------------
+    def config(self, **overrides):
+        """nbgrader's configuration from nbgrader_config.py, rooted at this folder."""
+        from traitlets.config import Config
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader(CONFIG_FILE, path=str(self.root)).load_config()
+        config.CourseDirectory.root = str(self.root)
+        extra = Config()
+        for key, value in overrides.items():
+            section, name = key.split(".")
+            extra[section][name] = value
+        config.merge(extra)
+        return config
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / str(self.config().CourseDirectory.source_directory)
+
+    @property
+    def release_dir(self) -> Path:
+        return self.root / str(self.config().CourseDirectory.release_directory)
+
+    @property
+    def submitted_dir(self) -> Path:
+        return self.root / "submitted"
+
+    def api(self, **overrides):
+        """An ``NbGraderAPI`` on this course (built once per Course unless overridden)."""
+        if self._api is not None and not overrides:
+            return self._api
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        _quiet_nbgrader()
+        config = self.config(**overrides)
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        api.log.setLevel(logging.ERROR)
+        if not overrides:
+            self._api = api
+        return api
+
+    # -- problem sets ----------------------------------------------------------------
+    def problem_sets(self) -> list[str]:
+        if not self.source_dir.is_dir():
+            raise CourseError(f"{self.source_dir} does not exist")
+        return sorted(p.name for p in self.source_dir.iterdir()
+                      if p.is_dir() and p.name not in _IGNORED and any(p.glob("*.ipynb")))
+
+    def check_problem_set(self, ps: str) -> str:
+        known = self.problem_sets()
+        if ps not in known:
+            raise CourseError(f"no problem set {ps!r}; the course has: {', '.join(known)}")
+        return ps
+
+    def source_notebooks(self, ps: str) -> list[Path]:
+        return sorted((self.source_dir / self.check_problem_set(ps)).glob("*.ipynb"))
+
+    def release_notebooks(self, ps: str) -> list[Path]:
+        return sorted((self.release_dir / self.check_problem_set(ps)).glob("*.ipynb"))
+
+    # -- release ---------------------------------------------------------------------
+    def release(self, ps: str | None = None) -> list[str]:
+        """Regenerate ``assignments/PS`` from ``solutions/PS`` (all when ``ps`` is None)."""
+        names = [self.check_problem_set(ps)] if ps else self.problem_sets()
+        for name in names:
+            result = self.api().generate_assignment(name, force=True, create=True)
+            if not result["success"]:
+                raise CourseError(f"generating {name} failed: "
+                                  f"{_first_line(result.get('error') or result.get('log'))}")
+        return names
+
+    def stale_releases(self, ps: str | None = None) -> list[str]:
+        """Files of ``assignments/`` that differ from a fresh release (empty when up to date)."""
+        names = [self.check_problem_set(ps)] if ps else self.problem_sets()
+        with scratch_course(self) as scratch:
+            scratch.release(ps)
+            problems = []
+            for name in names:
+                problems += [f"assignments/{name}/{p}"
+                             for p in _tree_differences(scratch.release_dir / name,
+                                                        self.release_dir / name)]
+        return problems
+
+    def ensure_in_gradebook(self, ps: str) -> None:
+        """Record the problem set in the gradebook (needed before autograding) without
+        touching ``assignments/``."""
+        gradebook = self.api().gradebook
+        try:
+            names = {a.name for a in gradebook.assignments}
+        finally:
+            gradebook.close()
+        if ps in names:
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            api = self.api(**{"CourseDirectory.release_directory": tmp})
+            result = api.generate_assignment(ps, force=True, create=True)
+        if not result["success"]:
+            raise CourseError(f"could not record {ps} in the gradebook: "
+                              f"{_first_line(result.get('error') or result.get('log'))}")
+
+    # -- grading ---------------------------------------------------------------------
+    def submitted_students(self, ps: str) -> list[str]:
+        if not self.submitted_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.submitted_dir.iterdir()
+                      if (p / ps).is_dir() and p.name not in _IGNORED)
+
+    def autograde(self, ps: str, students: list[str] | None = None,
+                  progress=None) -> list[Outcome]:
+        """Autograde the submissions in ``submitted/*/PS`` one after another.
+
+        A submission that nbgrader cannot grade is reported with its reason; the
+        others are graded regardless.
+        """
+        self.check_problem_set(ps)
+        students = students or self.submitted_students(ps)
+        if not students:
+            raise CourseError(f"no submissions of {ps}: expected folders "
+                              f"{self.submitted_dir}/<student>/{ps}/")
+        self.ensure_in_gradebook(ps)
+        outcomes = []
+        for student in students:
+            start = time.perf_counter()
+            reason = unreadable_reason(self.submitted_dir / student / ps)
+            if reason:
+                outcomes.append(Outcome(student, False, reason, time.perf_counter() - start))
+            else:
+                result = self.api().autograde(ps, student, force=True, create=True)
+                outcomes.append(Outcome(student, bool(result["success"]),
+                                        "" if result["success"] else _nbgrader_reason(result),
+                                        time.perf_counter() - start))
+            if progress:
+                progress(outcomes[-1])
+        return outcomes
+
+    def feedback(self, ps: str, students: list[str] | None = None) -> list[Outcome]:
+        """Write feedback HTML to ``feedback/<student>/PS/`` (hidden tests removed)."""
+        self.check_problem_set(ps)
+        autograded = self.root / "autograded"
+        students = students or sorted(q.parent.name for q in autograded.glob(f"*/{ps}"))
+        if not students:
+            raise CourseError(f"nothing autograded for {ps} yet; run `course autograde {ps}` first")
+        outcomes = []
+        for student in students:
+            result = self.api().generate_feedback(ps, student, force=True)
+            outcomes.append(Outcome(student, bool(result["success"]),
+                                    "" if result["success"] else _nbgrader_reason(result)))
+        return outcomes
+
+    def grades(self) -> GradeTable:
+        """The students × problem sets table from the gradebook."""
+        from nbgrader.api import MissingEntry
+
+        gradebook = self.api().gradebook
+        try:
+            assignments = sorted(gradebook.assignments, key=lambda a: a.name)
+            table = GradeTable([a.name for a in assignments],
+                               {a.name: float(a.max_score) for a in assignments})
+            for student in gradebook.students:
+                row = {}
+                for assignment in assignments:
+                    try:
+                        sub = gradebook.find_submission(assignment.name, student.id)
+                    except MissingEntry:
+                        row[assignment.name] = None
+                    else:
+                        row[assignment.name] = float(sub.score)
+                table.scores[student.id] = row
+        finally:
+            gradebook.close()
+        return table
+
+
+def _nbgrader_reason(result: dict) -> str:
+    """One line from nbgrader's log or traceback that says why a run failed."""
+    text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+    for line in text.splitlines():
+        low = line.lower()
+        if ("[error]" in low or "error:" in low) and "traceback" not in low:
+            message = line.split("]", 1)[-1].strip() if "]" in line else line.strip()
+            if message:
+                return _first_line(message)
+    return _first_line(result.get("error")) or "nbgrader could not grade this submission"
+
+
+def unreadable_reason(folder: Path) -> str:
+    """Why the notebooks in a submission folder cannot be graded ('' when they can be read)."""
+    notebooks = sorted(folder.glob("*.ipynb"))
+    if not notebooks:
+        return "the submission folder holds no notebook"
+    for path in notebooks:
+        try:
+            read_notebook(path)
+        except CourseError as error:
+            return str(error).replace(str(folder) + os.sep, "")
+    return ""
+
+
+def _tree_differences(expected: Path, actual: Path) -> list[str]:
+    """Relative paths that differ between two folders (missing, extra or changed)."""
+    if not actual.is_dir():
+        return ["(missing folder)"]
+    compare = filecmp.dircmp(str(expected), str(actual), ignore=list(_IGNORED))
+    return sorted(_walk_dircmp(compare, ""))
+
+
+def _walk_dircmp(compare: filecmp.dircmp, prefix: str) -> Iterator[str]:
+    for name in compare.left_only:
+        yield f"{prefix}{name} (missing)"
+    for name in compare.right_only:
+        yield f"{prefix}{name} (not in a fresh release)"
+    for name in compare.diff_files + compare.funny_files:
+        yield f"{prefix}{name} (differs)"
+    # dircmp compares shallowly by stat; confirm equal-looking files by content
+    for name in compare.same_files:
+        if not filecmp.cmp(os.path.join(compare.left, name), os.path.join(compare.right, name),
+                           shallow=False):
+            yield f"{prefix}{name} (differs)"
+    for name, sub in compare.subdirs.items():
+        yield from _walk_dircmp(sub, f"{prefix}{name}/")
+
+
+@contextmanager
+def scratch_course(course: Course) -> Iterator[Course]:
+    """A throwaway copy of the course's config and solutions in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="course-") as tmp:
+        root = Path(tmp)
+        shutil.copy2(course.root / CONFIG_FILE, root / CONFIG_FILE)
+        shutil.copytree(course.source_dir, root / course.source_dir.name,
+                        ignore=shutil.ignore_patterns(*_IGNORED))
+        yield Course(root)
+
+
+# -- the student's self-check -----------------------------------------------------------
+
+@dataclass
+class PartResult:
+    name: str
+    points: float
+    tests: int
+    passed: int
+    first_failure: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.tests > 0 and self.passed == self.tests
+
+
+@dataclass
+class ValidationReport:
+    notebook: Path
+    problem_set: str
+    parts: list[PartResult]
+    integrity: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.integrity and all(p.ok for p in self.parts)
+
+    def render(self) -> str:
+        rows = [["part", "points", "visible tests"]]
+        for part in self.parts:
+            if part.ok:
+                status = f"pass ({part.passed}/{part.tests})"
+            else:
+                status = f"FAIL ({part.passed}/{part.tests}): {part.first_failure}"
+            rows.append([part.name, f"{part.points:g}", status])
+        lines = [f"{self.notebook.name} (problem set {self.problem_set})", "", render_table(rows),
+                 ""]
+        if self.integrity:
+            lines.append("Integrity problems (grading depends on these cells):")
+            lines += [f"  - {problem}" for problem in self.integrity]
+        else:
+            lines.append("Integrity: every graded cell of the release is present once, "
+                         "with its metadata; locked cells unchanged.")
+        lines += self.notes
+        failing = [p.name for p in self.parts if not p.ok]
+        if self.ok:
+            lines.append("Verdict: PASS. Every visible test passes; hidden tests run at grading.")
+        else:
+            reasons = []
+            if failing:
+                reasons.append(f"{len(failing)} part(s) failing: {', '.join(failing)}")
+            if self.integrity:
+                reasons.append(f"{len(self.integrity)} integrity problem(s)")
+            lines.append("Verdict: FAIL. " + "; ".join(reasons) + ".")
+        return "\n".join(lines)
+
+
+def _git_committed_copy(path: Path) -> nbformat.NotebookNode | None:
+    """The version of ``path`` in the last commit, when it is tracked by git."""
+    try:
+        top = subprocess.run(["git", "-C", str(path.parent), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        rel = path.resolve().relative_to(Path(top).resolve())
+        text = subprocess.run(["git", "-C", top, "show", f"HEAD:{rel.as_posix()}"],
+                              capture_output=True, text=True, timeout=10, check=True).stdout
+        return nbformat.reads(text, as_version=4)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    except Exception:  # noqa: BLE001 - an unreadable committed copy is as good as none
+        return None
+
+
+def find_release(notebook: Path, nb: dict, course: Course) -> tuple[str, nbformat.NotebookNode]:
+    """The problem set a student notebook belongs to and the pristine release notebook."""
+    candidates = []
+    names = course.problem_sets()
+    if notebook.parent.name in names:
+        candidates.append(notebook.parent.name)
+    ids = {grade_id(c) for c in nb.get("cells", []) if grade_id(c)}
+    for ps in names:
+        for path in course.release_notebooks(ps):
+            if path.name == notebook.name and ps not in candidates:
+                candidates.append(ps)
+    for ps in names:
+        if ps in candidates:
+            continue
+        for path in course.release_notebooks(ps):
+            release_ids = {grade_id(c) for c in read_notebook(path).cells if grade_id(c)}
+            if ids & release_ids:
+                candidates.append(ps)
+    for ps in candidates:
+        paths = course.release_notebooks(ps)
+        match = [p for p in paths if p.name == notebook.name] or (paths if len(paths) == 1 else [])
+        if not match:
+            continue
+        release_path = match[0]
+        if release_path.resolve() == notebook.resolve():
+            committed = _git_committed_copy(release_path)
+            if committed is None:
+                raise CourseError(f"{notebook} is the release itself and no pristine copy was "
+                                  "found; work on a copy (`course start PS`)")
+            return ps, committed
+        return ps, read_notebook(release_path)
+    raise CourseError(f"cannot tell which problem set {notebook.name} belongs to: its name and its "
+                      "graded cells match no release in assignments/")
+
+
+def check_integrity(nb: dict, release: dict) -> list[str]:
+    """Problems with the graded cells of a student notebook compared with its release."""
+    problems = []
+    by_id: dict[str, list[dict]] = {}
+    for cell in nb["cells"]:
+        gid = grade_id(cell)
+        if gid:
+            by_id.setdefault(gid, []).append(cell)
+    release_sources = {}
+    for cell in release["cells"]:
+        gid = grade_id(cell)
+        if not gid:
+            continue
+        release_sources[cell["source"].strip()] = gid
+        found = by_id.get(gid, [])
+        if not found:
+            kind = ("test cell" if is_test(cell) else
+                    "answer cell" if is_solution(cell) else "locked cell")
+            problems.append(f"{kind} {gid!r} is missing (deleted, or its metadata was lost)")
+            continue
+        if len(found) > 1:
+            problems.append(f"cell {gid!r} appears {len(found)} times; delete the copies")
+        mine, theirs = nbgrader_meta(found[0]), nbgrader_meta(cell)
+        changed = [key for key in ("grade", "solution", "locked", "points")
+                   if mine.get(key) != theirs.get(key)]
+        if found[0]["cell_type"] != cell["cell_type"]:
+            changed.append("cell type")
+        if changed:
+            problems.append(f"cell {gid!r}: its nbgrader metadata was changed "
+                            f"({', '.join(changed)}); undo the change")
+        if is_locked(cell) and not is_solution(cell) and \
+                found[0]["source"].strip() != cell["source"].strip():
+            problems.append(f"locked cell {gid!r} was edited; grading restores the original, "
+                            "so undo your change")
+    orphans = [c for c in nb["cells"] if not grade_id(c) and c["source"].strip() in release_sources]
+    if orphans:
+        problems.append(f"{len(orphans)} cell(s) have the text of graded cells but no nbgrader "
+                        "metadata (were cells copied into a new notebook?); put your answers "
+                        "into a fresh copy of the release instead")
+    return problems
+
+
+def _cell_failure(cell: dict) -> str:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            ename, evalue = output.get("ename", "Error"), output.get("evalue", "")
+            if ename == "NotImplementedError" and not evalue:
+                return "not implemented yet"
+            return f"{ename}: {_first_line(evalue, 200)}" if evalue else ename
+    return ""
+
+
+def validate(path: str | Path, course: Course | None = None,
+             timeout: int | None = None) -> ValidationReport:
+    """Run a student notebook and check it against its release (the ``course validate`` check).
+
+    The notebook file is not modified.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    path = Path(path)
+    if path.suffix != ".ipynb":
+        raise CourseError(f"{path} is not a notebook (.ipynb)")
+    nb = read_notebook(path)
+    course = course or Course(find_root(path.parent))
+    ps, release = find_release(path, nb, course)
+    integrity = check_integrity(nb, release)
+    config = course.config()
+    timeout = timeout or int(config.ExecutePreprocessor.get("timeout", 30))
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    notes = []
+    try:
+        client.execute()
+    except CellTimeoutError:
+        notes.append(f"A cell ran longer than {timeout} s and execution stopped there.")
+    except DeadKernelError:
+        notes.append("The kernel died while running the notebook (out of memory, or exit()).")
+    # Parts follow the release so that a deleted test cell counts as a failure.
+    cells = {grade_id(c): c for c in nb.cells if grade_id(c)}
+    results = []
+    for part in parts_of(release):
+        passed, failure = 0, ""
+        for test in part.tests:
+            cell = cells.get(test)
+            if cell is None:
+                failure = failure or f"{test}: cell missing"
+                continue
+            if not cell.get("outputs") and cell.get("execution_count") is None:
+                failure = failure or f"{test}: did not run"
+                continue
+            message = _cell_failure(cell)
+            if message:
+                failure = failure or f"{test}: {message}"
+            else:
+                passed += 1
+        results.append(PartResult(part.name, part.points, len(part.tests), passed, failure))
+    return ValidationReport(path, ps, results, integrity, notes)
