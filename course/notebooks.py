@@ -157,3 +157,20 @@ def load_reference(source_path: str | Path) -> types.SimpleNamespace:
         exec(compile(code, f"{source_path}#cell{index}", "exec"), namespace)  # noqa: S102
     namespace.pop("__builtins__", None)
     return types.SimpleNamespace(**namespace)
+
+
+def reference(ps: str, notebook: str | None = None) -> types.SimpleNamespace:
+    """The reference solution of problem set ``ps``, loaded from ``solutions/`` (one source).
+
+    Lectures, benchmarks and tests use this instead of a copy of the code::
+
+        ref = reference("ps0_warmup")
+        ref.masked_softmax(scores, mask)
+    """
+    from course import ROOT
+
+    path = ROOT / "solutions" / ps / (notebook or f"{ps}.ipynb")
+    if not path.is_file():
+        raise CourseError(f"{path} not found: this uses the reference solution of {ps}, which "
+                          "lives in solutions/ of the course repository")
+    return load_reference(path)

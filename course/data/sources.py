@@ -1,18 +1,17 @@
-"""Every data set of the course, offline and deterministic.
-
-Text comes from packages installed from PyPI (gensim's bundled test data:
-a Wikipedia sample, the Lee corpus and its similarity judgements,
-WordSim-353, SimLex-999 and the analogy questions; chatterbot-corpus's
-dialogues) or from generators written here.  Nothing is downloaded at run
-time: a missing package raises :class:`DataUnavailable`, whose message names
-the command that installs it.
-"""
+"""Where the offline data lives: packages from PyPI and the course's cache folder."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-__all__ = ["DataUnavailable", "chatterbot_corpus_dir", "gensim_test_data", "gensim_test_file"]
+__all__ = [
+    "DataUnavailable",
+    "cache_dir",
+    "chatterbot_corpus_dir",
+    "gensim_test_data",
+    "gensim_test_file",
+]
 
 SETUP_HINT = "run `make setup` in the course folder"
 
@@ -59,4 +58,18 @@ def chatterbot_corpus_dir(language: str = "english") -> Path:
     if not folder.is_dir():
         raise DataUnavailable(f"chatterbot-corpus has no {language!r} data",
                               "reinstall it: `pip install --force-reinstall chatterbot-corpus`")
+    return folder
+
+
+def cache_dir(*parts: str) -> Path:
+    """A folder for parsed corpora and checkpoints (created on first use).
+
+    ``$COURSE_CACHE`` when set, else ``.cache/`` in the course folder (git-ignored).
+    Deleting it is always safe: everything in it is rebuilt on demand.
+    """
+    from course import ROOT
+
+    base = Path(os.environ.get("COURSE_CACHE") or ROOT / ".cache")
+    folder = base.joinpath(*parts)
+    folder.mkdir(parents=True, exist_ok=True)
     return folder

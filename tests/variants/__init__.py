@@ -1,0 +1,1 @@
+"""Wrong implementations of graded functions, one module per problem set (see DESIGN.md)."""
