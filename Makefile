@@ -10,6 +10,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 PYTEST_ARGS ?=
+# Tools started by nbgrader and Jupyter (alembic, kernels) must come from .venv.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: setup lab test test-fast bench lint release doctor demo lock clean
 

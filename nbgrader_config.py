@@ -25,9 +25,12 @@ c.Execute.kernel_name = "python3"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Feedback shows scores and tracebacks but never the source of hidden tests.
+# Feedback shows scores and failure messages but never the source of hidden tests:
+# hidden blocks are cleared, and test-cell tracebacks (whose context lines could
+# show hidden code) are cut to their final message.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "course.feedback.HideTestTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -168,6 +168,6 @@ def check_raises(exception: type[BaseException], func: Callable[..., Any], *args
     except exception:
         return
     except Exception as error:  # noqa: BLE001 - reported to the student
-        _fail(f"{label} raised {type(error).__name__}: {error}; expected {exception.__name__}.",
-              hint)
+        what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        _fail(f"{label} raised {what}; expected {exception.__name__}.", hint)
     _fail(f"{label} returned normally; expected it to raise {exception.__name__}.", hint)

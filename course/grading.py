@@ -12,8 +12,10 @@ from __future__ import annotations
 import filecmp
 import logging
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -36,6 +38,12 @@ from course.notebooks import (
 )
 
 CONFIG_FILE = "nbgrader_config.py"
+
+# nbgrader runs `alembic` from PATH when it opens a gradebook, and kernels need the
+# course's Python: make the environment's bin folder visible to what it starts.
+_BIN = os.path.dirname(sys.executable)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 _IGNORED = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
 
 
@@ -199,8 +207,7 @@ class Course:
         for name in names:
             result = self.api().generate_assignment(name, force=True, create=True)
             if not result["success"]:
-                raise CourseError(f"generating {name} failed: "
-                                  f"{_first_line(result.get('error') or result.get('log'))}")
+                raise CourseError(f"generating {name} failed: {_nbgrader_reason(result)}")
         return names
 
     def stale_releases(self, ps: str | None = None) -> list[str]:
@@ -230,7 +237,7 @@ class Course:
             result = api.generate_assignment(ps, force=True, create=True)
         if not result["success"]:
             raise CourseError(f"could not record {ps} in the gradebook: "
-                              f"{_first_line(result.get('error') or result.get('log'))}")
+                              f"{_nbgrader_reason(result)}")
 
     # -- grading ---------------------------------------------------------------------
     def submitted_students(self, ps: str) -> list[str]:
@@ -305,16 +312,24 @@ class Course:
         return table
 
 
+_EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_.]*(Error|Exception|Interrupt)): (.+)$")
+
+
 def _nbgrader_reason(result: dict) -> str:
     """One line from nbgrader's log or traceback that says why a run failed."""
     text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+    causes = [m for m in map(_EXCEPTION_LINE.match, text.splitlines())
+              if m and "NbGraderException" not in m.group(1)]
+    if causes:
+        return _first_line(f"{causes[-1].group(1).split('.')[-1]}: {causes[-1].group(3)}")
     for line in text.splitlines():
         low = line.lower()
         if ("[error]" in low or "error:" in low) and "traceback" not in low:
             message = line.split("]", 1)[-1].strip() if "]" in line else line.strip()
             if message:
                 return _first_line(message)
-    return _first_line(result.get("error")) or "nbgrader could not grade this submission"
+    error_lines = [ln for ln in (result.get("error") or "").splitlines() if ln.strip()]
+    return _first_line(error_lines[-1]) if error_lines else "nbgrader gave no reason"
 
 
 def unreadable_reason(folder: Path) -> str:
@@ -534,6 +549,8 @@ def validate(path: str | Path, course: Course | None = None,
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     path = Path(path)
+    if path.is_dir():
+        raise CourseError(f"{path} is a folder; give the path of a .ipynb file")
     if path.suffix != ".ipynb":
         raise CourseError(f"{path} is not a notebook (.ipynb)")
     nb = read_notebook(path)

@@ -98,3 +98,20 @@ def test_check_type_finite_true_raises():
 def test_check_failed_is_an_assertion_error():
     # nbgrader counts any exception as a failed cell; AssertionError keeps pytest habits.
     assert issubclass(CheckFailed, AssertionError)
+
+
+def test_feedback_preprocessor_cuts_test_tracebacks_to_their_message():
+    import nbformat
+
+    from course.feedback import HideTestTracebacks
+
+    meta = {"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": 1}}
+    error = nbformat.v4.new_output("error", ename="CheckFailed", evalue="f(x) is wrong",
+                                   traceback=["### BEGIN HIDDEN TESTS", "secret = 42"])
+    test_cell = nbformat.v4.new_code_cell("check(...)", metadata=meta, outputs=[error])
+    plain = nbformat.v4.new_code_cell("1/0", outputs=[nbformat.v4.new_output(
+        "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["line 1"])])
+    nb = nbformat.v4.new_notebook(cells=[test_cell, plain])
+    nb, _ = HideTestTracebacks()(nb, {})
+    assert nb.cells[0].outputs[0].traceback == ["CheckFailed: f(x) is wrong"]
+    assert nb.cells[1].outputs[0].traceback == ["line 1"]  # the student's own cell keeps it
