@@ -155,8 +155,8 @@ def load_reference(source_path: str | Path) -> types.SimpleNamespace:
             code = "\n".join(line for line in code.splitlines()
                              if not line.lstrip().startswith(("%", "!")))
         exec(compile(code, f"{source_path}#cell{index}", "exec"), namespace)  # noqa: S102
-    namespace.pop("__builtins__", None)
-    return types.SimpleNamespace(**namespace)
+    # The functions keep ``namespace`` as their globals (builtins included).
+    return types.SimpleNamespace(**{k: v for k, v in namespace.items() if k != "__builtins__"})
 
 
 def reference(ps: str, notebook: str | None = None) -> types.SimpleNamespace:
