@@ -23,8 +23,11 @@ $(STAMP): pyproject.toml constraints.txt
 	    -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
+# Jupyter refuses to run as root unless told; containers and CI machines run as root.
+LAB_ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
