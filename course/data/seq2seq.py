@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import string
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -36,6 +37,7 @@ __all__ = [
     "PairData",
     "Seq2SeqBatch",
     "chatterbot_pairs",
+    "date_field_spans",
     "date_pairs",
     "encode_text",
     "format_date",
@@ -106,6 +108,38 @@ def format_date(date: dt.date, fmt: str, casing: str = "as is") -> str:
     return {"as is": text, "lower": text.lower(), "upper": text.upper()}[casing]
 
 
+_FIELD_KIND = {"d": "day", "dd": "day", "ord": "day", "m": "month", "mm": "month",
+               "month": "month", "mon": "month", "yyyy": "year", "weekday": "weekday",
+               "wkd": "weekday"}
+
+
+def date_field_spans(iso: str, fmt: str) -> dict[str, tuple[int, int]]:
+    """Where the day, month, year (and weekday) of a date are in its text written in ``fmt``.
+
+    ``iso`` is the date (``"2021-04-03"``); returns ``{"day": (start, end),
+    "month": ..., "year": ..., "weekday": ...}`` as character offsets into
+    ``format_date(date, fmt)`` (any casing: casing does not move characters).
+    Lecture 3 uses it to check that attention aligns output fields with
+    input fields.
+
+    >>> date_field_spans("2021-04-03", "day_month_year")
+    {'day': (0, 1), 'month': (2, 7), 'year': (8, 12)}
+    """
+    if fmt not in DATE_FORMATS:
+        raise ValueError(f"unknown date format {fmt!r}; choose one of {', '.join(DATE_FORMATS)}")
+    try:
+        values = _fields(dt.date.fromisoformat(iso))
+    except ValueError:
+        raise ValueError(f"{iso!r} is not an ISO date (YYYY-MM-DD)") from None
+    spans, position = {}, 0
+    for literal, name, _, _ in string.Formatter().parse(DATE_FORMATS[fmt]):
+        position += len(literal)
+        if name:
+            spans.setdefault(_FIELD_KIND[name], (position, position + len(values[name])))
+            position += len(values[name])
+    return spans
+
+
 def _check_range(start: dt.date, end: dt.date) -> int:
     if end < start:
         raise ValueError(f"the date range is empty: end {end} is before start {start}")
@@ -124,7 +158,7 @@ def date_pairs(num_pairs: int, seed: int = 0, formats: Sequence[str] | None = No
     Used by lecture 3 and :func:`load_dates`.
     """
     dates = _draw_dates(num_pairs, random.Random(seed), start, end, distinct)
-    return _write_dates(dates, random.Random(seed + 1), formats, mixed_case)
+    return _write_dates(dates, random.Random(seed + 1), formats, mixed_case)[0]
 
 
 def _draw_dates(num: int, rng: random.Random, start: dt.date, end: dt.date,
@@ -141,18 +175,20 @@ def _draw_dates(num: int, rng: random.Random, start: dt.date, end: dt.date,
 
 
 def _write_dates(dates: Sequence[dt.date], rng: random.Random, formats: Sequence[str] | None,
-                 mixed_case: bool) -> list[tuple[str, str]]:
+                 mixed_case: bool) -> tuple[list[tuple[str, str]], list[str]]:
     formats = list(DATE_FORMATS) if formats is None else list(formats)
     if not formats:
         raise ValueError("no date formats given")
     unknown = [f for f in formats if f not in DATE_FORMATS]
     if unknown:
         raise ValueError(f"unknown date format(s) {unknown}; choose from {', '.join(DATE_FORMATS)}")
-    pairs = []
+    pairs, used = [], []
     for date in dates:
         casing = rng.choice(_CASINGS) if mixed_case else "as is"
-        pairs.append((format_date(date, rng.choice(formats), casing), date.isoformat()))
-    return pairs
+        fmt = rng.choice(formats)
+        pairs.append((format_date(date, fmt, casing), date.isoformat()))
+        used.append(fmt)
+    return pairs, used
 
 
 # --------------------------------------------------------------------------- encoding
@@ -215,8 +251,9 @@ class PairData:
     """Source → target pairs split three ways, with their vocabularies.
 
     ``train``, ``valid``, ``test`` are lists of ``(source, target)`` strings;
-    ``level`` is ``"char"`` (dates) or ``"word"`` (dialogue). Built by
-    :func:`load_dates` and :func:`load_dialogue`; used by lecture 3.
+    ``level`` is ``"char"`` (dates) or ``"word"`` (dialogue); ``tags[split]``
+    gives one label per pair (the date format, or the chatterbot category).
+    Built by :func:`load_dates` and :func:`load_dialogue`; used by lecture 3.
     """
 
     train: list[tuple[str, str]]
@@ -225,6 +262,7 @@ class PairData:
     src_vocab: Vocab
     tgt_vocab: Vocab
     level: str
+    tags: dict[str, list[str]] = field(default_factory=dict)
 
     def split(self, name: str) -> list[tuple[str, str]]:
         if name not in ("train", "valid", "test"):
@@ -301,14 +339,48 @@ def load_dates(num_train: int = 20_000, num_valid: int = 1_000, num_test: int = 
     rng = random.Random(seed)
     dates = _draw_dates(num_train + num_valid + num_test, rng, start, end, distinct=True)
     write_rng = random.Random(seed + 1)
-    train = _write_dates(dates[:num_train], write_rng, formats, mixed_case)
-    valid = _write_dates(dates[num_train:num_train + num_valid], write_rng, formats, mixed_case)
-    test = _write_dates(dates[num_train + num_valid:], write_rng, formats, mixed_case)
+    train, train_formats = _write_dates(dates[:num_train], write_rng, formats, mixed_case)
+    valid, valid_formats = _write_dates(dates[num_train:num_train + num_valid], write_rng,
+                                        formats, mixed_case)
+    test, test_formats = _write_dates(dates[num_train + num_valid:], write_rng, formats,
+                                      mixed_case)
     src_vocab, tgt_vocab = _vocabs(train, "char")
-    return PairData(train, valid, test, src_vocab, tgt_vocab, "char")
+    return PairData(train, valid, test, src_vocab, tgt_vocab, "char",
+                    tags={"train": train_formats, "valid": valid_formats, "test": test_formats})
 
 
 # --------------------------------------------------------------------------- dialogue
+def _chatterbot_files(language: str, categories: Sequence[str] | None) -> list[Path]:
+    folder = chatterbot_corpus_dir(language)
+    files = sorted(folder.glob("*.yml"))
+    if categories is not None:
+        wanted = set(categories)
+        missing = wanted - {f.stem for f in files}
+        if missing:
+            raise ValueError(f"chatterbot-corpus ({language}) has no categor"
+                             f"{'y' if len(missing) == 1 else 'ies'} {sorted(missing)}; "
+                             f"it has {', '.join(f.stem for f in files)}")
+        files = [f for f in files if f.stem in wanted]
+    return files
+
+
+def _tagged_pairs(language: str, categories: Sequence[str] | None, max_words: int | None
+                  ) -> list[tuple[tuple[str, str], str]]:
+    """((statement, response), category) for every pair, in file and conversation order."""
+    try:
+        import yaml
+    except ImportError:
+        raise DataUnavailable("PyYAML is not installed",
+                              "run `make setup` in the course folder (or `pip install PyYAML`)"
+                              ) from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    tagged = []
+    for path in _chatterbot_files(language, categories):
+        content = yaml.load(path.read_text(encoding="utf-8"), loader)
+        tagged += [(pair, path.stem) for pair in _conversation_pairs(path, content, max_words)]
+    return tagged
+
+
 def chatterbot_pairs(language: str = "english", categories: Sequence[str] | None = None,
                      max_words: int | None = 20) -> list[tuple[str, str]]:
     """(statement, response) pairs from chatterbot-corpus, in file and conversation order.
@@ -320,28 +392,7 @@ def chatterbot_pairs(language: str = "english", categories: Sequence[str] | None
     ``max_words`` drops pairs whose statement or response is longer than that
     many words (None keeps all). Used by lecture 3's dialogue model.
     """
-    try:
-        import yaml
-    except ImportError:
-        raise DataUnavailable("PyYAML is not installed",
-                              "run `make setup` in the course folder (or `pip install PyYAML`)"
-                              ) from None
-    folder = chatterbot_corpus_dir(language)
-    files = sorted(folder.glob("*.yml"))
-    if categories is not None:
-        wanted = set(categories)
-        missing = wanted - {f.stem for f in files}
-        if missing:
-            raise ValueError(f"chatterbot-corpus ({language}) has no categor"
-                             f"{'y' if len(missing) == 1 else 'ies'} {sorted(missing)}; "
-                             f"it has {', '.join(f.stem for f in files)}")
-        files = [f for f in files if f.stem in wanted]
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    pairs = []
-    for path in files:
-        pairs += _conversation_pairs(path, yaml.load(path.read_text(encoding="utf-8"), loader),
-                                     max_words)
-    return pairs
+    return [pair for pair, _ in _tagged_pairs(language, categories, max_words)]
 
 
 def _conversation_pairs(path: Path, content: object, max_words: int | None
@@ -353,11 +404,12 @@ def _conversation_pairs(path: Path, content: object, max_words: int | None
     for conversation in content["conversations"]:
         turns = [str(t).strip() for t in conversation or [] if t is not None and str(t).strip()]
         for question, answer in zip(turns, turns[1:], strict=False):
-            if max_words is not None and max(len(tokenize(question)),
-                                             len(tokenize(answer))) > max_words:
+            q_words, a_words = tokenize(question), tokenize(answer)
+            if not q_words or not a_words:
                 continue
-            if tokenize(question) and tokenize(answer):
-                pairs.append((question, answer))
+            if max_words is not None and max(len(q_words), len(a_words)) > max_words:
+                continue
+            pairs.append((question, answer))
     return pairs
 
 
@@ -366,25 +418,29 @@ def load_dialogue(language: str = "english", categories: Sequence[str] | None = 
                   min_count: int = 1) -> PairData:
     """chatterbot-corpus pairs at the word level, split into train and validation.
 
-    The corpus is small (hundreds of pairs), so there is no separate test
-    split: ``test`` is the validation split again. The pairs are shuffled
-    with ``seed`` before splitting; pairs whose statement also occurs in the
-    training split stay in training, so a validation statement is new.
-    Words seen fewer than ``min_count`` times in training map to ``<unk>``.
-    Used by lecture 3.
+    The corpus is small (about two thousand pairs), so there is no separate
+    test split: ``test`` is the validation split again. Statements are
+    shuffled with ``seed`` and a ``valid_fraction`` of them held out with all
+    their pairs, so every validation statement is new to the model. Words
+    seen fewer than ``min_count`` times in training map to ``<unk>``;
+    ``tags`` holds each pair's category (its file name). Used by lecture 3.
     """
     if not 0.0 <= valid_fraction < 1.0:
         raise ValueError(f"valid_fraction must be in [0, 1), got {valid_fraction}")
-    pairs = chatterbot_pairs(language, categories, max_words)
-    if not pairs:
+    tagged = _tagged_pairs(language, categories, max_words)
+    if not tagged:
         raise ValueError("no chatterbot pairs left: raise max_words or choose other categories")
+
     def key(statement: str) -> str:
         return " ".join(tokenize(statement))
 
-    statements = sorted({key(q) for q, _ in pairs})
+    statements = sorted({key(q) for (q, _), _ in tagged})
     random.Random(seed).shuffle(statements)
     held_out = set(statements[:int(round(valid_fraction * len(statements)))])
-    train = [p for p in pairs if key(p[0]) not in held_out]
-    valid = [p for p in pairs if key(p[0]) in held_out]
-    src_vocab, tgt_vocab = _vocabs(train, "word", min_count)
-    return PairData(train, valid, valid, src_vocab, tgt_vocab, "word")
+    train = [(p, tag) for p, tag in tagged if key(p[0]) not in held_out]
+    valid = [(p, tag) for p, tag in tagged if key(p[0]) in held_out]
+    src_vocab, tgt_vocab = _vocabs([p for p, _ in train], "word", min_count)
+    valid_pairs, valid_tags = [p for p, _ in valid], [t for _, t in valid]
+    return PairData([p for p, _ in train], valid_pairs, valid_pairs, src_vocab, tgt_vocab,
+                    "word", tags={"train": [t for _, t in train], "valid": valid_tags,
+                                  "test": valid_tags})
