@@ -13,14 +13,17 @@ PYTEST_ARGS ?=
 # Tools started by nbgrader and Jupyter (alembic, kernels) must come from .venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup lab test test-fast bench lint release doctor demo lock clean
+.PHONY: setup lab test test-fast bench lint release doctor demo lock clean \
+        book instructor student test-browser
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-	    -c constraints.txt -e '.[dev]'
+	    -c constraints.txt -e '.[dev,book]'
+	@# JupyterLab mode: the one chosen last (`make instructor`), else student.
+	$(BIN)/python -m course.labmode --ensure
 	@touch $(STAMP)
 
 # Jupyter refuses to run as root unless told; containers and CI machines run as root.
@@ -54,11 +57,29 @@ demo: setup
 # Re-resolve the pinned set from pyproject.toml's lower bounds (review the diff).
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet 'torch==2.13.0' -e '.[dev]'
+	.lock-venv/bin/python -m pip install --quiet 'torch==2.13.0' -e '.[dev,book]'
 	{ echo "# Exact versions installed by the Makefile and CI (pip install -c constraints.txt)."; \
 	  echo "# Regenerate with: make lock   (then review the diff)"; \
 	  .lock-venv/bin/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.txt
 	rm -rf .lock-venv
+
+# The self-study edition: lectures with outputs and figures, and the problem sets,
+# as HTML in _build/html/ (offline; executed notebooks are cached in _build/).
+# (MPLBACKEND unset: the kernels must draw figures with the inline backend.)
+book: setup
+	env -u MPLBACKEND $(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml
+	@echo "book: open file://$(CURDIR)/_build/html/index.html"
+
+# nbgrader's instructor tools (formgrader, create assignment) on or off in JupyterLab.
+instructor: setup
+	$(BIN)/python -m course.labmode instructor
+
+student: setup
+	$(BIN)/python -m course.labmode student
+
+# JupyterLab in a real browser (needs /usr/bin/chromium: bash .ci/setup-browser.sh).
+test-browser: setup
+	$(BIN)/python -m pytest tests/test_browser.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Helpers of tests/test_browser.py: a JupyterLab server, Playwright steps, widget hooks."""
