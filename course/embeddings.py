@@ -34,6 +34,7 @@ __all__ = [
     "evaluate_embeddings",
     "fit_lcm",
     "fit_two_latent",
+    "hierarchy_ari",
     "learn_latent_tree",
     "npmi_coherence",
     "project_2d",
@@ -147,7 +148,7 @@ def skipgram_batches(corpus: EncodedCorpus, keep_prob: torch.Tensor, noise: torc
     uniformly from 1..``window`` (nearer words are used more often), every
     (centre, context) pair inside a sentence becomes a positive example, the
     pairs are shuffled, and each gets ``num_negatives`` words drawn from
-    ``noise``.
+    ``noise`` (through a unigram table of two million entries, as in word2vec).
     """
     if window < 1:
         raise ValueError(f"window must be at least 1, got {window}")
@@ -170,16 +171,23 @@ def skipgram_batches(corpus: EncodedCorpus, keep_prob: torch.Tensor, noise: torc
     order = rng.permutation(len(center))
     center = torch.from_numpy(center[order])                              # (P,)
     context = torch.from_numpy(context[order])                            # (P,)
-    gen = torch.Generator().manual_seed(seed)
-    negatives = torch.multinomial(noise.double(), len(center) * num_negatives, replacement=True,
-                                  generator=gen).view(-1, num_negatives)  # (P, K)
+    # Noise words from a unigram table, as word2vec does: word j fills a share noise[j] of
+    # the table, and a draw is a uniform index into it (several times faster than
+    # torch.multinomial; probabilities are rounded to multiples of 1 / table_size).
+    table_size = 2_000_000
+    cdf = np.cumsum(np.asarray(noise, dtype=np.float64))
+    table = np.searchsorted(cdf / cdf[-1], (np.arange(table_size) + 0.5) / table_size)
+    table = np.minimum(table, len(cdf) - 1)                               # (table_size,)
+    negatives = torch.from_numpy(table[rng.integers(0, table_size,
+                                                    size=(len(center), num_negatives))])  # (P, K)
     return [(center[i:i + batch_size], context[i:i + batch_size], negatives[i:i + batch_size])
             for i in range(0, len(center), batch_size)]
 
 
 def train_skipgram(corpus: EncodedCorpus, fns: Any, dim: int = 100, window: int = 5,
-                   num_negatives: int = 5, num_epochs: int = 1, lr: float = 5.0,
-                   batch_size: int = 1024, sample: float = 1e-3, seed: int = 0,
+                   num_negatives: int = 5, num_epochs: int = 1, lr: float = 200.0,
+                   batch_size: int = 4096, sample: float = 1e-3, seed: int = 0,
+                   sparse: bool = False, num_threads: int | None = 1,
                    time_budget: float | None = None, progress: bool = True
                    ) -> tuple[np.ndarray, Any]:
     """Train skip-gram with negative sampling from the graded functions in ``fns`` (lecture 1).
@@ -188,22 +196,30 @@ def train_skipgram(corpus: EncodedCorpus, fns: Any, dim: int = 100, window: int 
     (frequent-word subsampling), ``fns.sgns_train_step`` (one SGD step on a
     batch) and :func:`course.train.train` (progress bar, time budget).  The
     learning rate decays linearly to 0.01 % of ``lr`` over the run, as in
-    word2vec; ``lr`` multiplies the gradient of the batch-*mean* loss, so it is
-    about ``batch_size`` times word2vec's per-pair rate.  Returns the word
-    vectors ``(vocab_size, dim)`` and the training history (``seconds``,
-    ``examples`` = pairs, ``losses``).
+    word2vec; ``lr`` multiplies the gradient of the batch-*mean* loss, so
+    ``lr / batch_size`` is the per-pair rate (word2vec uses 0.025).
+    ``sparse=True`` gives the tables sparse gradients (better for large
+    vocabularies); ``num_threads`` sets torch's threads during training (one
+    thread is fastest on a busy two-core machine; None leaves torch's
+    setting).  Returns the word vectors ``(vocab_size, dim)`` and the training
+    history (``seconds``, ``examples`` = pairs, ``losses``).
     """
     from course.train import set_seed, train
 
     set_seed(seed)
     noise = fns.negative_sampling_distribution(torch.as_tensor(corpus.counts))
     keep = fns.subsample_keep_prob(torch.as_tensor(corpus.counts), t=sample)
-    model = SkipGramModel(corpus.vocab_size, dim, sparse=True, seed=seed)
+    model = SkipGramModel(corpus.vocab_size, dim, sparse=sparse, seed=seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    epochs = [skipgram_batches(corpus, keep, noise, window, num_negatives, batch_size,
-                               seed=seed + epoch) for epoch in range(num_epochs)]
-    total_steps = max(1, sum(len(e) for e in epochs))
+    first = skipgram_batches(corpus, keep, noise, window, num_negatives, batch_size, seed=seed)
+    total_steps = max(1, len(first) * num_epochs)   # for the learning-rate schedule
     done = [0]
+
+    def batches(epoch: int):
+        if epoch == 0:
+            return first
+        return skipgram_batches(corpus, keep, noise, window, num_negatives, batch_size,
+                                seed=seed + epoch)
 
     def step(batch):
         for group in optimizer.param_groups:
@@ -211,8 +227,14 @@ def train_skipgram(corpus: EncodedCorpus, fns: Any, dim: int = 100, window: int 
         done[0] += 1
         return fns.sgns_train_step(model, optimizer, *batch)
 
-    history = train(step, lambda epoch: epochs[epoch], num_epochs, time_budget=time_budget,
-                    desc="skip-gram", progress=progress, batch_size=lambda b: len(b[0]))
+    threads = torch.get_num_threads()
+    if num_threads is not None:
+        torch.set_num_threads(num_threads)
+    try:
+        history = train(step, batches, num_epochs, time_budget=time_budget, desc="skip-gram",
+                        progress=progress, batch_size=lambda b: len(b[0]))
+    finally:
+        torch.set_num_threads(threads)
     return model.vectors(), history
 
 
@@ -236,9 +258,9 @@ def evaluate_embeddings(E: np.ndarray, words: Sequence[str], analogies: bool = T
     """WordSim-353 and SimLex-999 Spearman, and analogy accuracy, of word vectors (lecture 1).
 
     Similarity: :func:`course.metrics.word_similarity_spearman` on the pairs
-    whose words are both in ``words``.  Analogies: gensim's
-    ``evaluate_word_analogies`` (3CosAdd, question words excluded) on the
-    questions whose four words are all in ``words``.  The ``*_coverage``
+    whose words are both in ``words``.  Analogies: :func:`analogy_accuracy`
+    (3CosAdd, question words excluded, as gensim's ``evaluate_word_analogies``)
+    on the questions whose four words are all in ``words``.  The ``*_coverage``
     entries say which share of each set could be scored.
     """
     from course.data import analogy_questions, word_similarity_pairs
@@ -393,8 +415,8 @@ class LatentTree:
     """A two-level latent tree learned by :func:`learn_latent_tree` (lecture 1).
 
     ``islands[j]``: the word indices under level-1 latent ``j`` (a topic);
-    ``topic_words[j]``: its words ordered by mutual information with the
-    latent; ``assignments``: ``(num_docs, num_topics)`` hard assignments of
+    ``topic_words[j]``: the island's words ordered by mutual information
+    with the latent; ``assignments``: ``(num_docs, num_topics)`` hard assignments of
     the level-1 latents; ``themes[k]``: the level-1 latents under level-2
     latent ``k``; ``theme_words[k]``: its words by MI.
     """
@@ -454,7 +476,7 @@ def _islands(X: np.ndarray, fns: Any, delta: float, max_size: int | None, num_re
 
 
 def learn_latent_tree(X: np.ndarray, words: Sequence[str], fns: Any, delta: float = 3.0,
-                      max_island: int | None = 12, num_restarts: int = 3, num_iters: int = 40,
+                      max_island: int | None = 12, num_restarts: int = 2, num_iters: int = 30,
                       top_words: int = 8, seed: int = 0) -> LatentTree:
     """Learn a two-level latent tree over binary word data (lecture 1).
 
@@ -463,8 +485,9 @@ def learn_latent_tree(X: np.ndarray, words: Sequence[str], fns: Any, delta: floa
     :func:`fit_two_latent` for the two-latent one); each island gets a binary
     latent (an LCM), whose hard assignment (``fns.hard_assign``) turns every
     document into a row of 0/1 topic indicators.  Level 2: the same on those
-    indicators groups topics into themes.  Topics are read with
-    ``fns.topic_words`` (words ordered by MI with the latent).
+    indicators groups topics into themes.  A topic is read as its island's
+    words ordered by MI with its latent (``fns.topic_words``), a theme as the
+    words of its topics ordered by MI with the theme's latent.
     """
     start = time.perf_counter()
     X = np.asarray(X, dtype=np.uint8)
@@ -477,7 +500,8 @@ def learn_latent_tree(X: np.ndarray, words: Sequence[str], fns: Any, delta: floa
     for j, island in enumerate(islands):
         prior, theta, _ = fit_lcm(X[:, island], fns, num_restarts, num_iters, seed)
         Z[:, j] = np.asarray(fns.hard_assign(X[:, island], prior, theta))
-        topics.append(list(fns.topic_words(X, Z[:, j], list(words), k=top_words)))
+        topics.append(list(fns.topic_words(X[:, island], Z[:, j], [words[i] for i in island],
+                                           k=top_words)))
     if len(islands) >= 2:
         themes = _islands(Z, fns, delta, max_island, num_restarts, num_iters, seed, log)
     else:
@@ -489,9 +513,31 @@ def learn_latent_tree(X: np.ndarray, words: Sequence[str], fns: Any, delta: floa
         else:
             prior, theta, _ = fit_lcm(Z[:, group], fns, num_restarts, num_iters, seed)
             z = np.asarray(fns.hard_assign(Z[:, group], prior, theta))
-        theme_words.append(list(fns.topic_words(X, z, list(words), k=top_words)))
+        under = [i for j in group for i in islands[j]]                   # the theme's words
+        theme_words.append(list(fns.topic_words(X[:, under], z, [words[i] for i in under],
+                                                k=top_words)))
     return LatentTree(list(words), islands, topics, Z, themes, theme_words,
                       time.perf_counter() - start, log)
+
+
+def hierarchy_ari(tree: LatentTree, topic_of_word: Sequence[int],
+                  theme_of_topic: Sequence[int]) -> tuple[float, float]:
+    """How well a learned tree matches a planted one: ``(ARI words->topics, ARI topics->themes)``.
+
+    Used by lecture 1 with :func:`course.data.planted_topic_hierarchy`.  The
+    learned topics come in their own order, so the second ARI compares, for
+    every learned topic, its learned theme with the planted theme of its
+    first word; it is NaN unless the topics were recovered exactly (first ARI 1).
+    """
+    from course.metrics import adjusted_rand
+
+    topic_of_word = np.asarray(topic_of_word)
+    ari_topics = adjusted_rand(topic_of_word, tree.word_labels())
+    if not math.isclose(ari_topics, 1.0):
+        return ari_topics, math.nan
+    planted_theme = [int(np.asarray(theme_of_topic)[topic_of_word[island[0]]])
+                     for island in tree.islands]
+    return ari_topics, adjusted_rand(planted_theme, tree.topic_labels())
 
 
 # --------------------------------------------------------------------------- interpretability

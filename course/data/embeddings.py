@@ -236,9 +236,10 @@ def analogy_questions(sections: Iterable[str] | None = None,
 
 
 def _stopwords() -> frozenset[str]:
+    """gensim's English stop words, plus the ordinal endings left by "19th" and "2nd"."""
     from gensim.parsing.preprocessing import STOPWORDS
 
-    return frozenset(STOPWORDS)
+    return frozenset(STOPWORDS) | {"th", "st", "nd", "rd"}
 
 
 def word_occurrence_matrix(documents: Sequence[Sequence[str]], num_words: int = 100,
@@ -247,7 +248,8 @@ def word_occurrence_matrix(documents: Sequence[Sequence[str]], num_words: int = 
     """Binary documents x words data for latent tree models (lecture 1, ps1).
 
     Keeps the ``num_words`` words that occur in the most documents (stop words
-    left out, ties broken alphabetically) and returns ``(X, words)``: ``X`` is a
+    left out: gensim's list and ordinal endings such as "th" when ``stopwords``
+    is None; ties broken alphabetically) and returns ``(X, words)``: ``X`` is a
     ``uint8`` array of shape ``(num_docs, num_words)`` with ``X[n, j] = 1`` when
     word ``j`` occurs in document ``n``.  Documents with fewer than
     ``min_words`` of the kept words are dropped.
