@@ -8,7 +8,7 @@ the library versions here as the reference.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,12 +38,14 @@ class SimilarityResult:
 
 
 def word_similarity_spearman(similarity: Callable[[str, str], float | None],
-                             pairs: Iterable[tuple[str, str, float]]) -> SimilarityResult:
+                             pairs: Iterable[tuple[str, str, float]],
+                             vocab: Container[str] | None = None) -> SimilarityResult:
     """Spearman's rho between ``similarity(a, b)`` and human scores.
 
     ``similarity`` returns None (or raises KeyError) for a pair it cannot score
-    (a word out of its vocabulary); such pairs are left out and their words
-    reported in ``oov``.
+    (a word out of its vocabulary); such pairs are left out.  ``oov`` lists the
+    words of those pairs that are not in ``vocab`` (both words of each
+    unscored pair when no ``vocab`` is given).
     """
     from scipy.stats import spearmanr
 
@@ -55,7 +57,7 @@ def word_similarity_spearman(similarity: Callable[[str, str], float | None],
         except KeyError:
             value = None
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            oov.update(w for w in (a, b))
+            oov.update(w for w in (a, b) if vocab is None or w not in vocab)
             continue
         predicted.append(float(value))
         gold.append(float(score))

@@ -100,6 +100,9 @@ def test_word_similarity_spearman_matches_scipy_and_reports_oov():
     expected = spearmanr([2.0, 6.0, 5.0, 15.0], [1.0, 2.0, 4.0, 3.5]).statistic
     assert math.isclose(result.spearman, expected)
     assert result.oov == ["a", "zz"] and result.pairs_used == 4 and result.coverage == 0.8
+    with_vocab = metrics.word_similarity_spearman(lambda x, y: vectors[x] * vectors[y], pairs,
+                                                  vocab=vectors)
+    assert with_vocab.oov == ["zz"] and with_vocab.spearman == result.spearman
 
 
 def test_clustering_and_retrieval_metrics():
