@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tools of the course 'Machine Learning and Cognitive Reasoning for Dialogue "
                     "Systems', built on nbgrader.",
         epilog="Students: start, validate.  Instructors: release, autograde, feedback, grades, "
-               "demo.  Everyone: doctor.")
+               "demo, mode.  Everyone: doctor.")
     parser.add_argument("--root", help="the course folder (default: the one holding "
                                         "nbgrader_config.py above the current folder)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -195,6 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
                                    "broken), autograde them and print the grade table.")
     p.add_argument("--keep", type=Path, help="copy the demo course folder here to look at it")
     p.set_defaults(func=cmd_demo)
+
+    from course import labmode
+
+    p = labmode.add_arguments(sub.add_parser(
+        "mode", help="nbgrader's instructor tools in JupyterLab on (instructor) or off (student)",
+        description="Switch nbgrader's instructor tools (formgrader, create assignment) on or "
+                    "off in this environment's JupyterLab; without a mode, show the current one. "
+                    "Restart JupyterLab afterwards."))
+    p.set_defaults(func=labmode.run)
 
     p = sub.add_parser("doctor", help="check the environment and print the fix for each problem")
     p.add_argument("--no-lab", action="store_true", help="skip the JupyterLab extension check")

@@ -410,7 +410,7 @@ class ValidationReport:
 
     @property
     def ok(self) -> bool:
-        return not self.integrity and all(p.ok for p in self.parts)
+        return not self.integrity and not self.notes and all(p.ok for p in self.parts)
 
     def render(self) -> str:
         rows = [["part", "points", "visible tests"]]
@@ -438,6 +438,8 @@ class ValidationReport:
                 reasons.append(f"{len(failing)} part(s) failing: {', '.join(failing)}")
             if self.integrity:
                 reasons.append(f"{len(self.integrity)} integrity problem(s)")
+            if self.notes:
+                reasons.append("the notebook did not run to the end")
             lines.append("Verdict: FAIL. " + "; ".join(reasons) + ".")
         return "\n".join(lines)
 
@@ -568,11 +570,14 @@ def validate(path: str | Path, course: Course | None = None,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     notes = []
     try:
-        client.execute()
+        # The kernel's own log (warnings, the traceback of an interrupt) is not for students.
+        client.execute(stderr=subprocess.DEVNULL)
     except CellTimeoutError:
-        notes.append(f"A cell ran longer than {timeout} s and execution stopped there.")
+        notes.append(f"A cell ran longer than {timeout} s and execution stopped there; at "
+                     "grading the same limit applies, so make it faster.")
     except DeadKernelError:
-        notes.append("The kernel died while running the notebook (out of memory, or exit()).")
+        notes.append("The kernel died while running the notebook (out of memory, or exit()); "
+                     "the cells after that point did not run.")
     # Parts follow the release so that a deleted test cell counts as a failure.
     cells = {grade_id(c): c for c in nb.cells if grade_id(c)}
     results = []

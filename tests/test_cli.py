@@ -13,7 +13,8 @@ from problem_sets import ROOT
 from course.cli import build_parser
 
 COURSE = str(Path(sys.executable).parent / "course")
-SUBCOMMANDS = ["start", "validate", "release", "autograde", "feedback", "grades", "demo", "doctor"]
+SUBCOMMANDS = ["start", "validate", "release", "autograde", "feedback", "grades", "demo", "mode",
+               "doctor"]
 
 
 def run(*args, cwd=ROOT):
@@ -73,6 +74,14 @@ def test_start_copies_a_release_and_never_overwrites(tmp_path):
 def test_grades_on_an_empty_gradebook(empty_course):
     result = run("--root", str(empty_course), "grades")
     assert result.returncode == 0 and "no students yet" in result.stdout
+
+
+def test_mode_shows_the_current_mode():
+    result = run("mode")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "student" in result.stdout or "instructor" in result.stdout
+    both = run("mode", "student", "--ensure")
+    assert both.returncode == 2 and "not both" in both.stderr
 
 
 def test_doctor_finds_this_environment_complete():

@@ -113,3 +113,14 @@ def test_notebook_of_no_problem_set_is_rejected(tmp_path):
     result = run_validate(path)
     assert_clean_failure(result, code=2)
     assert "cannot tell which problem set" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_cell_over_the_time_limit_fails_validation(notebooks, tmp_path):
+    nb = copy.deepcopy(notebooks[1])
+    nb.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(60)"))
+    path = write(tmp_path, nb)
+    result = subprocess.run([*COURSE, "validate", "--timeout", "5", str(path)],
+                            capture_output=True, text=True, timeout=300)
+    assert_clean_failure(result)
+    assert "ran longer than 5 s" in result.stdout and "did not run to the end" in result.stdout
