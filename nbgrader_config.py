@@ -34,3 +34,12 @@ c.GenerateFeedback.preprocessors = [
     "course.feedback.HideTestTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# `course autograde` (course/autograde.py): limits of each submission.  The per-cell
+# timeout is ExecutePreprocessor.timeout above; a cell that ignores the interrupt is
+# stopped and the cells after it are not run (the earlier ones keep their points).
+# Kernels run contained (new namespaces, an unprivileged user, no network) where the
+# operating system allows it.  Command-line options override these.
+c.CourseAutograde.total_budget = 300  # seconds of execution per submission, all cells together
+c.CourseAutograde.memory_mb = 3072  # address-space cap of each kernel
+c.CourseAutograde.output_kb = 1024  # output kept per notebook; the rest is dropped

@@ -58,15 +58,29 @@ def cmd_autograde(args) -> int:
     course.check_problem_set(args.ps)
     students = args.student or course.submitted_students(args.ps)
     start = time.perf_counter()
+    limits = {"timeout": args.timeout, "total_budget": args.budget, "memory_mb": args.memory}
     with tqdm(total=len(students), desc=f"autograde {args.ps}", unit="submission",
               disable=args.quiet or None) as bar:
         outcomes = course.autograde(args.ps, students or None,
-                                    progress=lambda outcome: bar.update(1))
+                                    progress=lambda outcome: bar.update(1),
+                                    workers=args.workers, scheduler=args.scheduler,
+                                    force=args.force, **limits)
     failed = [o for o in outcomes if not o.ok]
+    flagged = [o for o in outcomes if o.ok and o.flags]
+    skipped = [o for o in outcomes if o.skipped]
     for outcome in failed:
         print(f"  {outcome.student}: not graded: {outcome.reason}")
-    print(f"{args.ps}: {len(outcomes) - len(failed)} graded, {len(failed)} failed, "
-          f"{time.perf_counter() - start:.1f} s")
+    for outcome in flagged:
+        print(f"  {outcome.student}: flagged for review: {outcome.flags[0]}"
+              + (f" (+{len(outcome.flags) - 1} more)" if len(outcome.flags) > 1 else ""))
+    graded = len(outcomes) - len(failed)
+    print(f"{args.ps}: {graded} graded ({len(skipped)} unchanged since the last run), "
+          f"{len(flagged)} flagged for review, {len(failed)} failed, "
+          f"{time.perf_counter() - start:.1f} s" + (f" with {args.workers} workers"
+                                                    if not args.scheduler else
+                                                    f" on {args.scheduler}"))
+    if flagged or failed:
+        print(f"details: course report {args.ps}")
     return EXIT_FAILED if failed else 0
 
 
@@ -82,15 +96,89 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_grades(args) -> int:
-    table = _course(args).grades()
-    if not table.scores:
-        print("the gradebook has no students yet; run `course autograde PS` first")
-        return 0
-    print(table.render())
+    course = _course(args)
+    if args.tests:
+        course.check_problem_set(args.tests)
+        table = course.test_breakdown(args.tests)
+        if not table.scores:
+            print(f"nothing graded for {args.tests} yet; run `course autograde {args.tests}` first")
+            return 0
+    else:
+        table = course.grades()
+        if not table.scores:
+            print("the gradebook has no students yet; run `course autograde PS` first")
+            return 0
+    print(_render_wide(table) if args.tests else table.render())
     if args.csv:
         table.write_csv(args.csv)
         print(f"wrote {args.csv}")
     return 0
+
+
+def _render_wide(table) -> str:
+    """A breakdown with numbered columns and a legend when the names would not fit."""
+    text = table.render()
+    if max(len(line) for line in text.splitlines()) <= 120:
+        return text
+    from course.grading import render_table
+
+    names = table.problem_sets
+    rows = table.rows()
+    header = ["student", *(f"T{n + 1}" for n in range(len(names))), "total"]
+    legend = [f"  T{n + 1} = {name} ({table.max_scores[name]:g} points)"
+              for n, name in enumerate(names)]
+    return render_table([header, *rows[1:]]) + "\n\n" + "\n".join(legend)
+
+
+def cmd_report(args) -> int:
+    from course.grading import render_table
+
+    course = _course(args)
+    course.check_problem_set(args.ps)
+    entries = course.autograde_report(args.ps)
+    if not entries:
+        print(f"nothing autograded for {args.ps} yet; run `course autograde {args.ps}` first")
+        return 0
+    shown = [e for e in entries if args.all or e["flagged"]]
+    rows = [["student", "status", "score", "reasons"]]
+    for entry in shown:
+        reasons = entry["reasons"] if args.all else entry["review"]
+        if entry["status"] == "failed":
+            reasons = [f"not graded: {entry['reason']}"] + reasons
+        score = "-" if entry["score"] is None else f"{entry['score']:g}"
+        label = "FLAGGED" if entry["flagged"] else entry["status"]
+        for n, reason in enumerate(reasons or [""]):
+            rows.append([entry["student"] if n == 0 else "", label if n == 0 else "",
+                         score if n == 0 else "", reason])
+    flagged = sum(1 for e in entries if e["flagged"])
+    if len(rows) > 1:
+        print(render_table(rows))
+    print(f"kernels ran with {_containment(entries)}")
+    print(f"{args.ps}: {len(entries)} submission(s), {flagged} flagged for manual review"
+          + ("" if args.all else " (--all shows the notes of every submission)"))
+    return 0
+
+
+def _containment(entries: list[dict]) -> str:
+    """One line on how the kernels of a run were contained."""
+    levels = {}
+    for entry in entries:
+        info = entry.get("containment") or {}
+        if not info and entry["status"] != "graded":
+            continue
+        namespaces = ", ".join(info.get("namespaces", []))
+        namespaces = f"{namespaces} namespaces" if namespaces else "no namespaces"
+        user = ("an unprivileged user (one uid per worker)" if info.get("uid") not in (None, 0)
+                else "the grader's user")
+        private = any(m.startswith("private") for m in info.get("mounts", []))
+        key = (f"{namespaces}, as {user}" + (", a private /tmp, the gradebook, the source and "
+                                              "the other submissions hidden" if private else "")
+               if info else "no containment (sandbox off or not supported here)")
+        levels[key] = levels.get(key, 0) + 1
+    if not levels:
+        return "no kernel started"
+    return "; ".join(f"{k} ({n} submissions)" if len(levels) > 1 else k
+                     for k, n in sorted(levels.items()))
 
 
 def cmd_demo(args) -> int:
@@ -146,8 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="course",
         description="Tools of the course 'Machine Learning and Cognitive Reasoning for Dialogue "
                     "Systems', built on nbgrader.",
-        epilog="Students: start, validate.  Instructors: release, autograde, feedback, grades, "
-               "demo, mode.  Everyone: doctor.")
+        epilog="Students: start, validate.  Instructors: release, autograde, report, feedback, "
+               "grades, demo, mode.  Everyone: doctor.")
     parser.add_argument("--root", help="the course folder (default: the one holding "
                                         "nbgrader_config.py above the current folder)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -174,9 +262,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="change nothing; exit 1 when assignments/ is out of date")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("autograde", help="grade the submissions in submitted/<student>/PS/")
+    p = sub.add_parser("autograde", help="grade the submissions in submitted/<student>/PS/",
+                       description="Grade every submission of a problem set, in parallel and "
+                                   "contained (limits: nbgrader_config.py, CourseAutograde). "
+                                   "Run it again after an interruption: finished submissions "
+                                   "are kept, the others graded.")
     p.add_argument("ps", help="problem set")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="submissions graded at the same time (default: 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a Dask cluster (tcp://host:8786) instead of local workers")
+    p.add_argument("--timeout", type=int, metavar="S", help="seconds per cell")
+    p.add_argument("--budget", type=int, metavar="S", help="seconds per submission in total")
+    p.add_argument("--memory", type=int, metavar="MB", help="memory cap of each kernel")
+    p.add_argument("--force", action="store_true",
+                   help="grade again submissions that are unchanged since the last run")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_autograde)
 
@@ -187,7 +288,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grades", help="print the students x problem sets table")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
+    p.add_argument("--tests", metavar="PS", help="per-test breakdown of one problem set "
+                                                 "(students x test cells)")
     p.set_defaults(func=cmd_grades)
+
+    p = sub.add_parser("report", help="list submissions flagged for manual review, with reasons",
+                       description="What autograde found: submissions flagged for manual review "
+                                   "(integrity, tampering, not gradable) and why.")
+    p.add_argument("ps", help="problem set")
+    p.add_argument("--all", action="store_true", help="every submission with all its notes")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("demo", help="release, grade a small made-up class, print the grades",
                        description="Build a throwaway course folder, release every problem set, "

@@ -7,6 +7,7 @@ autogrades it and returns the grade table.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -69,7 +70,7 @@ def run_demo(course: Course, keep: Path | None = None,
         outcomes = []
         for ps in problem_sets:
             say(f"autograding {ps} ...")
-            outcomes += demo.autograde(ps)
+            outcomes += demo.autograde(ps, workers=min(2, os.cpu_count() or 1))
         table = demo.grades()
         if keep:
             shutil.copytree(demo.root, keep, dirs_exist_ok=True)

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +45,7 @@ warnings.filterwarnings("ignore", message=r".*not in session.*")
 
 # nbgrader runs `alembic` from PATH when it opens a gradebook, and kernels need the
 # course's Python: make the environment's bin folder visible to what it starts.
-_BIN = os.path.dirname(sys.executable)
+_BIN = os.path.dirname(os.path.abspath(sys.executable))
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 _IGNORED = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
@@ -80,12 +79,25 @@ def find_root(start: str | Path | None = None) -> Path:
 
 @dataclass
 class Outcome:
-    """What happened to one submission in an autograde or feedback run."""
+    """What happened to one submission in an autograde or feedback run.
+
+    ``flags`` are reasons for manual review, ``notes`` explain a grade
+    (a timeout, a restored cell); ``skipped`` means it was already graded
+    and nothing changed since.
+    """
 
     student: str
     ok: bool
     reason: str = ""
     seconds: float = 0.0
+    flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    score: float | None = None
+    skipped: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags) or not self.ok
 
 
 @dataclass
@@ -251,39 +263,35 @@ class Course:
         return sorted(p.name for p in self.submitted_dir.iterdir()
                       if (p / ps).is_dir() and p.name not in _IGNORED)
 
-    def autograde(self, ps: str, students: list[str] | None = None,
-                  progress=None) -> list[Outcome]:
-        """Autograde the submissions in ``submitted/*/PS`` one after another.
+    def autograde(self, ps: str, students: list[str] | None = None, progress=None, *,
+                  workers: int = 1, scheduler: str | None = None, force: bool = False,
+                  client=None, **limits) -> list[Outcome]:
+        """Autograde the submissions in ``submitted/*/PS`` (see :mod:`course.autograde`).
 
-        A submission that nbgrader cannot grade is reported with its reason; the
-        others are graded regardless.
+        ``workers`` processes grade in parallel (or a Dask cluster at
+        ``scheduler``); each submission runs contained, under the limits of
+        ``CourseAutograde`` in nbgrader_config.py (``timeout``,
+        ``total_budget``, ``memory_mb``, ``output_kb`` can be overridden
+        here).  Submissions graded before and unchanged since are skipped
+        unless ``force``.  A submission that cannot be graded is reported with
+        its reason; the others are graded regardless.
         """
-        self.check_problem_set(ps)
-        students = students or self.submitted_students(ps)
-        if not students:
-            raise CourseError(f"no submissions of {ps}: expected folders "
-                              f"{self.submitted_dir}/<student>/{ps}/")
-        self.ensure_in_gradebook(ps)
-        outcomes = []
-        for student in students:
-            start = time.perf_counter()
-            reason = unreadable_reason(self.submitted_dir / student / ps)
-            if reason:
-                outcomes.append(Outcome(student, False, reason, time.perf_counter() - start))
-            else:
-                result = self.api().autograde(ps, student, force=True, create=True)
-                outcomes.append(Outcome(student, bool(result["success"]),
-                                        "" if result["success"] else _nbgrader_reason(result),
-                                        time.perf_counter() - start))
+        from course.autograde import Autograder
+
+        def report(result):
             if progress:
-                progress(outcomes[-1])
-        return outcomes
+                progress(_outcome(result))
+
+        grader = Autograder(self, ps, workers=workers, scheduler=scheduler, force=force,
+                            progress=report, client=client, **limits)
+        return [_outcome(r) for r in grader.run(students)]
 
     def feedback(self, ps: str, students: list[str] | None = None) -> list[Outcome]:
         """Write feedback HTML to ``feedback/<student>/PS/`` (hidden tests removed)."""
         self.check_problem_set(ps)
         autograded = self.root / "autograded"
-        students = students or sorted(q.parent.name for q in autograded.glob(f"*/{ps}"))
+        students = students or sorted(q.parent.name for q in autograded.glob(f"*/{ps}")
+                                      if not q.parent.name.startswith("."))
         if not students:
             raise CourseError(f"nothing autograded for {ps} yet; run `course autograde {ps}` first")
         outcomes = []
@@ -292,6 +300,54 @@ class Course:
             outcomes.append(Outcome(student, bool(result["success"]),
                                     "" if result["success"] else _nbgrader_reason(result)))
         return outcomes
+
+    def test_breakdown(self, ps: str) -> GradeTable:
+        """Students × test cells of one problem set (scores as in the gradebook)."""
+        from nbgrader.api import MissingEntry
+
+        self.check_problem_set(ps)
+        gradebook = self.api().gradebook
+        try:
+            try:
+                assignment = gradebook.find_assignment(ps)
+            except MissingEntry:
+                return GradeTable([], {})
+            cells = [(nb.name, cell.name, float(cell.max_score))
+                     for nb in sorted(assignment.notebooks, key=lambda n: n.name)
+                     for cell in nb.grade_cells]
+            order = _cell_order(self, ps)
+            cells.sort(key=lambda c: (c[0], order.get(c[1], len(order)), c[1]))
+            several = len({c[0] for c in cells}) > 1
+            names = [f"{nb}/{cell}" if several else cell for nb, cell, _ in cells]
+            table = GradeTable(names, {n: m for n, (_, _, m) in zip(names, cells, strict=True)})
+            for submission in assignment.submissions:
+                row: dict[str, float | None] = dict.fromkeys(names)
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        key = f"{notebook.name}/{grade.name}" if several else grade.name
+                        if key in row:
+                            row[key] = None if grade.score is None else float(grade.score)
+                table.scores[submission.student.id] = row
+        finally:
+            gradebook.close()
+        return table
+
+    def autograde_report(self, ps: str) -> list[dict]:
+        """What ``course autograde`` found for each submission of ``ps`` (for ``course report``)."""
+        from course.autograde import read_reports
+
+        entries = []
+        for student, report in sorted(read_reports(self.root, ps).items()):
+            findings = report.get("findings", [])
+            entries.append({
+                "containment": report.get("containment") or {},
+                "student": student, "status": report.get("status", "?"),
+                "reason": report.get("reason", ""), "score": report.get("score"),
+                "flagged": bool(report.get("flagged")),
+                "review": [f["message"] for f in findings if f.get("review")],
+                "reasons": [f["message"] for f in findings],
+            })
+        return entries
 
     def grades(self) -> GradeTable:
         """The students × problem sets table from the gradebook."""
@@ -315,6 +371,29 @@ class Course:
         finally:
             gradebook.close()
         return table
+
+
+def _outcome(result) -> Outcome:
+    """An :class:`Outcome` from a :class:`course.autograde.Result`."""
+    failed = result.status == "failed" or (result.status == "skipped" and result.was_failed)
+    return Outcome(result.student, not failed, result.reason, result.seconds,
+                   flags=[f["message"] for f in result.findings if f.get("review")],
+                   notes=[f["message"] for f in result.findings if not f.get("review")],
+                   score=result.score, skipped=result.status == "skipped")
+
+
+def _cell_order(course: Course, ps: str) -> dict[str, int]:
+    """Grade id -> position in the release (for tables in notebook order)."""
+    order: dict[str, int] = {}
+    for path in course.release_notebooks(ps) if course.release_dir.is_dir() else []:
+        try:
+            cells = read_notebook(path).cells
+        except CourseError:
+            continue
+        for cell in cells:
+            if grade_id(cell):
+                order.setdefault(grade_id(cell), len(order))
+    return order
 
 
 _EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_.]*(Error|Exception|Interrupt)): (.+)$")

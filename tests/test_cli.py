@@ -14,7 +14,7 @@ from course.cli import build_parser
 
 COURSE = str(Path(sys.executable).parent / "course")
 SUBCOMMANDS = ["start", "validate", "release", "autograde", "feedback", "grades", "demo", "mode",
-               "doctor"]
+               "doctor", "report"]
 
 
 def run(*args, cwd=ROOT):

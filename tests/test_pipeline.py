@@ -34,7 +34,8 @@ PROBLEM_SETS = problem_sets()
 def graded(released_course):
     """The demo class, autograded for every problem set; returns the course and outcomes."""
     build_class(released_course, PROBLEM_SETS)
-    outcomes = {ps: {o.student: o for o in released_course.autograde(ps)} for ps in PROBLEM_SETS}
+    outcomes = {ps: {o.student: o for o in released_course.autograde(ps, workers=2)}
+                for ps in PROBLEM_SETS}
     return released_course, outcomes
 
 
