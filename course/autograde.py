@@ -707,8 +707,9 @@ def _sandbox_settings(task: dict, root: Path, runtime: Path) -> dict | None:
         # the kernel's private working folder: its data files, and room to write
         "cwd_mb": 512 + 2 * (sum(len(d) for d in task["bundle"]["source_files"].values())
                              + sum(len(d) for d in task["files"].values())) // (1 << 20),
+        # the interpreter, the environment and the course package (not the rest of ROOT)
         "expose": sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
-                          str(ROOT)}),
+                          str(ROOT / "course")}),
     })
     return settings
 

@@ -105,8 +105,16 @@ def hide_paths(config: dict) -> list[str]:
     """
     done = []
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    # the kernel's folders, and the Python installation and the course package (a clone
+    # or a virtual environment may live under /tmp): visible again under a private /tmp
     keep = [p for p in config.get("keep", []) if os.path.isdir(p)]
+    keep += [p for p in config.get("expose", []) if os.path.isdir(p) and p not in keep]
     fds = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in keep}
+    cache = dict(config.get("cache") or {})
+    cache_fd = None
+    if cache.get("source") and os.path.isdir(cache["source"]):
+        cache_fd = os.open(cache["source"], os.O_RDONLY | os.O_DIRECTORY)
+        cache["source"] = f"/proc/self/fd/{cache_fd}"
     cwd = config.get("cwd")
     cwd_fd = os.open(cwd, os.O_RDONLY | os.O_DIRECTORY) if cwd and config.get("cwd_mb") else None
     for tmp in ("/tmp", "/dev/shm", "/var/tmp"):
@@ -116,13 +124,17 @@ def hide_paths(config: dict) -> list[str]:
                 done.append(f"private {tmp}")
             except OSError:
                 pass
-    for path, fd in fds.items():
-        # a folder under a private /tmp is visible again at the same path
-        if path != cwd or cwd_fd is None:
-            if not os.path.isdir(path):
+    mask = os.umask(0o022)  # folders made on the way are traversable by the kernel's user
+    try:
+        for path, fd in fds.items():
+            # a folder under a private /tmp is visible again at the same path
+            if (path != cwd or cwd_fd is None) and not os.path.isdir(path):
                 os.makedirs(path, exist_ok=True)
-                _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND)
-        os.close(fd)
+                _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+                done.append(f"kept {path}")
+            os.close(fd)
+    finally:
+        os.umask(mask)
     if cwd_fd is not None:
         os.makedirs(cwd, exist_ok=True)
         owner = (f",uid={config['uid']},gid={config['gid']}"
@@ -132,9 +144,10 @@ def hide_paths(config: dict) -> list[str]:
         _copy_folder(f"/proc/self/fd/{cwd_fd}", cwd, config.get("uid"), config.get("gid"))
         os.close(cwd_fd)
         done.append(f"private working folder ({int(config['cwd_mb'])} MB)")
-    cache = config.get("cache")
     if cache:
         done += _private_cache(cache, config.get("uid"), config.get("gid"))
+    if cache_fd is not None:
+        os.close(cache_fd)
     done += _expose(config)
     for path in config.get("hide", []):
         try:
