@@ -14,7 +14,10 @@ WordSim-353 Spearman in no more of gensim's time; the reference skip-gram
 reaches at least half of gensim's words per second, with a Spearman within
 0.02 of gensim's (not below it by more than 0.02) at equal epochs.  Other
 measures (SimLex-999, analogies, times) are reported as rows without a
-target.  ``python benchmarks/embeddings.py --epochs 5 --threads 1``.
+target.  Times are wall-clock (the targets) and CPU seconds of the process
+(``time.process_time``, printed next to them: on a shared machine the wall
+time also counts other people's work).
+``python benchmarks/embeddings.py --epochs 5 --threads 1``.
 """
 
 from __future__ import annotations
@@ -56,35 +59,35 @@ def main() -> None:
           f"{data.vocab_size} words covering {data.num_tokens} tokens; {args.epochs} epochs, "
           f"{args.threads} thread(s)")
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     w2v = Word2Vec(corpus, sg=1, negative=5, window=5, vector_size=100, min_count=5,
                    sample=1e-3, epochs=args.epochs, workers=args.threads, seed=0)
-    t_gensim = time.perf_counter() - start
+    t_gensim, cpu_gensim = time.perf_counter() - start, time.process_time() - cpu_start
     gensim_scores = evaluate_embeddings(w2v.wv.vectors, list(w2v.wv.index_to_key))
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     E_sg, history = train_skipgram(data, ps1, dim=100, window=5, num_negatives=5,
                                    num_epochs=args.epochs, lr=args.lr, sample=1e-3, seed=0,
                                    num_threads=args.threads, progress=False)
-    t_sg = time.perf_counter() - start
+    t_sg, cpu_sg = time.perf_counter() - start, time.process_time() - cpu_start
     sg_scores = evaluate_embeddings(E_sg, data.words)
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     E_svd = count_embeddings(data, ps1, dim=100, window=5)
-    t_svd = time.perf_counter() - start
+    t_svd, cpu_svd = time.perf_counter() - start, time.process_time() - cpu_start
     svd_scores = evaluate_embeddings(E_svd, data.words)
 
     # words per second: in-vocabulary tokens processed per second of training, all epochs
     wps_gensim = args.epochs * data.num_tokens / t_gensim
     wps_sg = args.epochs * data.num_tokens / t_sg
 
-    print(f"\n{'method':<18} {'seconds':>8} {'words/s':>9} {'WS-353':>7} {'SimLex':>7} "
-          f"{'analogy':>8}")
-    for name, secs, scores in (("gensim Word2Vec", t_gensim, gensim_scores),
-                               ("skip-gram (ours)", t_sg, sg_scores),
-                               ("PPMI-SVD (ours)", t_svd, svd_scores)):
+    print(f"\n{'method':<18} {'seconds':>8} {'CPU s':>7} {'words/s':>9} {'WS-353':>7} "
+          f"{'SimLex':>7} {'analogy':>8}")
+    for name, secs, cpu, scores in (("gensim Word2Vec", t_gensim, cpu_gensim, gensim_scores),
+                                    ("skip-gram (ours)", t_sg, cpu_sg, sg_scores),
+                                    ("PPMI-SVD (ours)", t_svd, cpu_svd, svd_scores)):
         wps = args.epochs * data.num_tokens / secs if "skip" in name or "gensim" in name else None
-        print(f"{name:<18} {secs:8.1f} {wps if wps else float('nan'):9.0f} "
+        print(f"{name:<18} {secs:8.1f} {cpu:7.1f} {wps if wps else float('nan'):9.0f} "
               f"{scores['wordsim353']:7.3f} {scores['simlex999']:7.3f} {scores['analogy']:8.3f}")
     print(f"coverage: WS-353 {gensim_scores['wordsim353_coverage']:.0%}, SimLex "
           f"{gensim_scores['simlex999_coverage']:.0%}, analogies "
@@ -116,9 +119,20 @@ def main() -> None:
                     "gensim Word2Vec", "(reported, no target)", True))
     rows.append(Row("skip-gram seconds to train", t_sg, t_gensim, "gensim Word2Vec",
                     "(reported, no target)", True))
+    rows.append(Row("skip-gram words per CPU second", args.epochs * data.num_tokens / cpu_sg,
+                    args.epochs * data.num_tokens / cpu_gensim, "gensim Word2Vec",
+                    "(reported, no target)", True))
     report("embeddings", rows)
     print(f"skip-gram: {history.examples} pairs, losses per epoch "
           f"{[round(x, 3) for x in history.losses]}")
+    missed = [row.metric for row in rows if not row.met]
+    print("targets met:", ", ".join(row.metric for row in rows[:4] if row.met) or "none")
+    if "skip-gram words per second" in missed:
+        print("in the way of the speed target: every step of the reference runs autograd over "
+              "gathered (batch, dim) and (batch, K, dim) tensors (sgns_train_step, as students "
+              "write it); gensim updates one pair at a time in compiled C code, in cache. "
+              "Other batch sizes (256 to 8192) and sparse gradients did not close that gap "
+              "when measured.")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """Lecture helpers of module 1: word embeddings and latent tree models (not graded).
 
 Used by ``notebooks/01_word_embeddings.ipynb``, the ungraded demo of
-``ps1_embeddings`` and ``benchmarks/embeddings.py``.  This module holds the
-plumbing around the graded functions (vocabularies, batches of skip-gram
-pairs, the training loop, the two-latent model used by the
-unidimensionality test, building the hierarchy, evaluation, coherence,
+``ps1_embeddings``, ``benchmarks/embeddings.py`` and, for module 1's word
+vectors (:func:`word_vectors`), ``notebooks/02_documents_and_questions.ipynb``.
+This module holds the plumbing around the graded functions (vocabularies,
+batches of skip-gram pairs, the training loop, the two-latent model used by
+the unidimensionality test, building the hierarchy, evaluation, coherence,
 word intrusion, drawings), never the graded functions themselves: those are
 written by students in problem set 1 and passed in as ``fns``, a namespace
 that has them as attributes (``course.notebooks.reference("ps1_embeddings")``
@@ -13,8 +14,12 @@ or a student's own, e.g. ``types.SimpleNamespace(**globals())``).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import marshal
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +47,7 @@ __all__ = [
     "to_keyed_vectors",
     "train_skipgram",
     "word_intrusion",
+    "word_vectors",
 ]
 
 
@@ -236,6 +242,77 @@ def train_skipgram(corpus: EncodedCorpus, fns: Any, dim: int = 100, window: int 
     finally:
         torch.set_num_threads(threads)
     return model.vectors(), history
+
+
+_WORD_VECTOR_FNS = {
+    "skipgram": ("negative_sampling_distribution", "subsample_keep_prob", "sgns_train_step"),
+    "ppmi-svd": ("cooccurrence_matrix", "ppmi", "svd_embeddings"),
+}
+
+
+def _code_fingerprint(fns: Any, names: Sequence[str]) -> str:
+    """A hash of the compiled code of ``fns``'s functions ``names`` (a cache key part)."""
+    missing = [name for name in names if not callable(getattr(fns, name, None))]
+    if missing:
+        raise AttributeError(f"the graded functions passed in lack {', '.join(missing)}: pass "
+                             "course.notebooks.reference('ps1_embeddings') or your own")
+    digest = hashlib.sha256()
+    for name in names:
+        fn = getattr(fns, name)
+        code = getattr(fn, "__code__", None)
+        digest.update(marshal.dumps(code) if code is not None else repr(fn).encode())
+    return digest.hexdigest()[:16]
+
+
+def word_vectors(docs: Sequence[Sequence[str]], fns: Any, method: str = "skipgram",
+                 dim: int = 64, window: int = 5, num_epochs: int = 20, min_count: int = 1,
+                 seed: int = 0, cache: bool = True, progress: bool = False
+                 ) -> tuple[dict[str, np.ndarray], Counter]:
+    """Module 1's word vectors for other lectures: a dict word -> ``(dim,)`` array, and the counts.
+
+    ``method="skipgram"`` trains :func:`train_skipgram` (``num_epochs`` epochs,
+    one thread) and ``"ppmi-svd"`` runs :func:`count_embeddings`, both with
+    the graded functions in ``fns`` (``course.notebooks.reference("ps1_embeddings")``
+    or a student's own).  Lecture 2 averages these vectors and weights them
+    with SIF.  With ``cache=True`` the vectors are saved under
+    ``course.data.cache_dir("embeddings")``, keyed by the settings, the
+    corpus and the compiled code of the graded functions used, so a re-run
+    loads them and changed functions retrain.  ``min_count=1`` gives every
+    word of ``docs`` a vector.
+    """
+    from course.data.sources import cache_dir
+
+    if method not in _WORD_VECTOR_FNS:
+        raise ValueError(f"unknown method {method!r}; choose one of {sorted(_WORD_VECTOR_FNS)}")
+    docs = [list(doc) for doc in docs]
+    counts = Counter(token for doc in docs for token in doc)
+    if not counts:
+        raise ValueError("the corpus is empty: pass a list of non-empty token lists")
+    settings = {"method": method, "dim": dim, "window": window, "min_count": min_count,
+                "seed": seed, "num_epochs": num_epochs if method == "skipgram" else None,
+                "code": _code_fingerprint(fns, _WORD_VECTOR_FNS[method]),
+                "corpus": hashlib.sha256("\n".join(" ".join(d) for d in docs).encode()).hexdigest()}
+    tag = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir("embeddings") / f"word_vectors_{method}_{tag}.npz"
+    if cache and path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                words, vectors = [str(w) for w in saved["words"]], saved["vectors"]
+            return dict(zip(words, vectors, strict=True)), counts
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is rebuilt below
+    corpus = encode_corpus(docs, min_count=min_count)
+    if method == "skipgram":
+        E, _ = train_skipgram(corpus, fns, dim=dim, window=window, num_epochs=num_epochs,
+                              seed=seed, num_threads=1, progress=progress)
+    else:
+        E = count_embeddings(corpus, fns, dim=dim, window=window)
+    E = np.asarray(E, dtype=np.float32)                                   # (vocab_size, dim)
+    if cache:
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        np.savez(tmp, words=np.array(corpus.words), vectors=E)
+        tmp.replace(path)
+    return dict(zip(corpus.words, E, strict=True)), counts
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ from course.embeddings import (
     skipgram_batches,
     to_keyed_vectors,
     word_intrusion,
+    word_vectors,
 )
 from course.widgets import NeighborExplorer, neighbor_table
 
@@ -318,6 +320,56 @@ def test_draw_latent_tree_runs():
     draw_latent_tree(ax, tree, title="test")
     assert ax.get_title() == "test"
     plt.close(fig)
+
+
+def _stand_in_count_functions(calls):
+    """Stand-ins for the graded PPMI-SVD functions (not the answers): fixed, simple maps."""
+    import scipy.sparse as sp
+
+    def cooccurrence_matrix(corpus, vocab_size, window=5):
+        calls.append("cooc")
+        return sp.identity(vocab_size, format="csr")
+
+    def ppmi(C, alpha=0.75):
+        return C
+
+    def svd_embeddings(M, dim, power=0.5):
+        return np.arange(M.shape[0] * dim, dtype=np.float64).reshape(M.shape[0], dim)
+
+    return types.SimpleNamespace(cooccurrence_matrix=cooccurrence_matrix, ppmi=ppmi,
+                                 svd_embeddings=svd_embeddings)
+
+
+def test_word_vectors_cache_by_settings_corpus_and_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    calls = []
+    fns = _stand_in_count_functions(calls)
+    docs = [["the", "cat", "sat"], ["the", "dog"]]
+    vectors, counts = word_vectors(docs, fns, method="ppmi-svd", dim=3)
+    assert set(vectors) == {"the", "cat", "sat", "dog"} and counts["the"] == 2
+    assert all(v.shape == (3,) and v.dtype == np.float32 for v in vectors.values())
+    again, _ = word_vectors(docs, fns, method="ppmi-svd", dim=3)          # from the cache
+    assert calls == ["cooc"]
+    assert all(np.array_equal(vectors[w], again[w]) for w in vectors)
+    word_vectors(docs + [["a", "cat"]], fns, method="ppmi-svd", dim=3)     # another corpus
+    assert calls == ["cooc", "cooc"]
+    changed = _stand_in_count_functions(calls)
+    changed.ppmi = lambda C, alpha=0.75: 2 * C                             # other code: retrain
+    word_vectors(docs, changed, method="ppmi-svd", dim=3)
+    assert calls == ["cooc", "cooc", "cooc"]
+    word_vectors(docs, fns, method="ppmi-svd", dim=3, cache=False)
+    assert len(calls) == 4
+
+
+def test_word_vectors_errors(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    fns = _stand_in_count_functions([])
+    with pytest.raises(ValueError, match="unknown method"):
+        word_vectors([["a"]], fns, method="glove")
+    with pytest.raises(ValueError, match="empty"):
+        word_vectors([[], []], fns, method="ppmi-svd")
+    with pytest.raises(AttributeError, match="sgns_train_step"):
+        word_vectors([["a", "b"]], fns, method="skipgram")
 
 
 # --------------------------------------------------------------------------- widget
