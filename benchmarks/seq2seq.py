@@ -3,8 +3,8 @@
 Runs the reference solution of problem set 3 (loaded from
 ``solutions/ps3_seq2seq`` with :func:`harness.reference`), trained with the
 lecture's defaults (``notebooks/03_attention_seq2seq.ipynb``: 20,000 training
-dates, character level, 16-dimensional embeddings, 64 hidden units per GRU
-direction, Adam with lr 0.005, batches of 64, one thread):
+dates, character level, 16-dimensional embeddings, 32 hidden units per GRU
+direction, Adam with lr 0.01, batches of 64, one thread):
 
 - **time to accuracy** for additive (Bahdanau) and general (Luong) attention
   and for no attention: training seconds until the validation exact match
@@ -12,9 +12,11 @@ direction, Adam with lr 0.005, batches of 64, one thread):
   first reaches 99%, and the held-out test exact match (2,000 dates) when
   training stops at 99.8% on validation or at the time budget;
 - the target: the reference (additive attention) reaches **99.5% exact match
-  on the 2,000 held-out dates in at most 30 s** of training (wall time; a
-  second row gives the CPU time of the process, which is what the wall time
-  would be on an idle core when the machine is shared). The anchor is
+  on the 2,000 held-out dates in at most 30 s** of training, in wall time
+  (``met`` only if the measured wall time is within 30 s). A second row gives
+  the CPU time of the process – what the wall time would be on an idle core –
+  as a measurement, and the metric names the load average while training, as
+  the machine may be shared. The anchor is
   the PyTorch "NLP from scratch" translation tutorial, whose attention model
   trains in "about 40 minutes on a CPU" – a different task (French to
   English), so the ratio says how much smaller the course's problem is made,
@@ -22,7 +24,10 @@ direction, Adam with lr 0.005, batches of 64, one thread):
 - throughput: target tokens per second in training (teacher forcing, forward
   and backward) and output tokens per second in greedy and beam decoding;
 - greedy against beam search (beam 4, length normalisation 1.0) on test
-  dates, for the additive model and for the model without attention.
+  dates, for the additive model and for the model without attention;
+- length generalisation (as in the lecture): exact match of every model on
+  1,000 new dates written in the longer formats of
+  ``course.data.LONG_DATE_FORMATS`` that no model was trained on.
 
 ``python benchmarks/seq2seq.py`` (a few minutes on 2 idle cores; ``--budget``
 sets the training time budget per model, ``--seed`` the seed).
@@ -44,14 +49,15 @@ TUTORIAL = "PyTorch NLP-from-scratch translation tutorial (~40 min CPU, French-E
 def train_one(ref, data, attention: str, args):
     from course.seq2seq import build_model, train_seq2seq
 
-    model = build_model(ref, data, attention=attention, embed_size=16, hidden_size=64,
+    model = build_model(ref, data, attention=attention, embed_size=16, hidden_size=32,
                         seed=args.seed)
     cpu = time.process_time()
     history = train_seq2seq(model, data, ref.sequence_cross_entropy, ref.greedy_decode,
-                            num_epochs=1000, epoch_size=2_500, batch_size=64, lr=5e-3,
+                            num_epochs=1000, epoch_size=2_500, batch_size=64, lr=1e-2,
                             target=0.998, time_budget=args.budget, seed=args.seed,
                             desc=f"{attention} attention", progress=False)
     history.cpu_seconds = time.process_time() - cpu     # close to the wall time on an idle core
+    history.load = os.getloadavg()[0]                   # 1-minute load average when it ended
     return model, history
 
 
@@ -73,8 +79,8 @@ def training_throughput(ref, data, steps: int = 40) -> float:
 
     from course.seq2seq import build_model
 
-    model = build_model(ref, data, attention="additive", embed_size=16, hidden_size=64)
-    optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+    model = build_model(ref, data, attention="additive", embed_size=16, hidden_size=32)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     batches = list(data.batches("train", 64, seed=123))[:steps + 5]
     tokens, seconds = 0, 0.0
     for i, batch in enumerate(batches):
@@ -140,7 +146,7 @@ def main() -> None:
         results[attention] = (model, history, accuracy)
         to_99 = history.time_to(0.99)
         print(f"{attention:>8}: {history.stopped}; {history.seconds:.1f} s "
-              f"({history.cpu_seconds:.1f} s CPU), "
+              f"({history.cpu_seconds:.1f} s CPU, load average {history.load:.1f}), "
               f"{history.examples:,} examples; validation 99% after "
               f"{'-' if to_99 is None else f'{to_99:.1f} s'}; test exact match {accuracy:.4f}; "
               f"greedy decoding {decode_tokens / decode_seconds:,.0f} tokens/s", flush=True)
@@ -155,16 +161,17 @@ def main() -> None:
                             "reached)", accuracy, None, "-", f"99% within {args.budget:g} s",
                             False))
         if attention == "additive":
-            rows.insert(0, Row("reference (Bahdanau): training seconds to >= 99.5% test exact "
-                               "match on 2,000 held-out dates", history.seconds,
+            cores = os.cpu_count()
+            rows.insert(0, Row("reference (Bahdanau): training seconds (wall) to >= 99.5% test "
+                               "exact match on 2,000 held-out dates (1-minute load average "
+                               f"{history.load:.1f} on {cores} cores)", history.seconds,
                                TUTORIAL_SECONDS, TUTORIAL,
                                "<= 30 s and test exact match >= 0.995",
                                history.seconds <= 30 and accuracy >= 0.995))
-            rows.insert(1, Row("reference (Bahdanau): the same in CPU seconds of this process "
-                               "(wall time on an idle core; the machine may be shared)",
+            rows.insert(1, Row("reference (Bahdanau): the same run in CPU seconds of this "
+                               "process (about the wall time on an idle core)",
                                history.cpu_seconds, TUTORIAL_SECONDS, TUTORIAL,
-                               "<= 30 s and test exact match >= 0.995",
-                               history.cpu_seconds <= 30 and accuracy >= 0.995))
+                               "(measurement, not the target)", True))
             rows.insert(2, Row("reference (Bahdanau): test exact match when training stopped",
                                accuracy, None, "-", ">= 0.995", accuracy >= 0.995))
             rows.append(Row("greedy decoding, additive model: output tokens/s",
@@ -198,6 +205,27 @@ def main() -> None:
         if attention == "additive":
             rows.append(Row("beam search (beam 4), additive model: output tokens/s", beam_speed,
                             None, "-", "(measurement)", True))
+    # length generalisation: new dates in longer formats that no model was trained on
+    from course.data import long_date_pairs
+    from course.metrics import exact_match
+
+    long_pairs, _ = long_date_pairs(data, num_pairs=1_000, seed=1)
+    long_accuracy = {}
+    for attention, (model, _, _) in results.items():
+        outputs = predict(model, data, [s for s, _ in long_pairs], ref.greedy_decode)
+        long_accuracy[attention] = exact_match(outputs, [t for _, t in long_pairs])
+        name = {"additive": "additive attention", "general": "general attention",
+                "none": "no attention"}[attention]
+        rows.append(Row(f"{name}: exact match on 1,000 new dates in the longer, "
+                        "untrained formats (26-60 characters)", long_accuracy[attention], None,
+                        "-", "(measurement)", True))
+    rows.append(Row("no attention / additive: exact match on the longer formats relative to the "
+                    "test split", (long_accuracy["none"] / max(none_accuracy, 1e-9)),
+                    long_accuracy["additive"] / max(additive_accuracy, 1e-9),
+                    "the same ratio for additive attention",
+                    "no attention keeps less of its accuracy",
+                    long_accuracy["none"] / max(none_accuracy, 1e-9)
+                    < long_accuracy["additive"] / max(additive_accuracy, 1e-9)))
     print(f"load average after: {os.getloadavg()}", flush=True)
     report("seq2seq", rows)
 

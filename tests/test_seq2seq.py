@@ -16,6 +16,7 @@ import torch
 
 from course.data import (
     DATE_FORMATS,
+    LONG_DATE_FORMATS,
     DataUnavailable,
     chatterbot_pairs,
     date_field_spans,
@@ -24,6 +25,7 @@ from course.data import (
     format_date,
     load_dates,
     load_dialogue,
+    long_date_pairs,
     split_text,
 )
 from course.seq2seq import (
@@ -172,7 +174,44 @@ def test_load_dates_errors():
         load_dates(num_train=10, num_test=-1)
 
 
-@pytest.mark.parametrize("fmt", sorted(DATE_FORMATS))
+def test_long_formats_are_longer_and_untrained():
+    assert not set(LONG_DATE_FORMATS) & set(DATE_FORMATS)
+    days = [dt.date(1900, 1, 1) + dt.timedelta(days=k) for k in range(0, 73_000, 97)]
+    short = max(len(format_date(d, f)) for d in days for f in DATE_FORMATS)
+    long = [len(format_date(d, f)) for d in days for f in LONG_DATE_FORMATS]
+    assert short == 28 and min(long) >= 26 and max(long) == 60
+    assert sum(n > short for n in long) > 0.9 * len(long)
+    assert format_date(SATURDAY, "on_weekday_the_ordinal") == \
+        "on Saturday, the 3rd day of April in the year 2021"
+    assert not any(f in {f for f in load_dates(200, 20, 20).tags["train"]}
+                   for f in LONG_DATE_FORMATS)
+
+
+def test_long_date_pairs_new_dates_deterministic(small_dates):
+    pairs, formats = long_date_pairs(small_dates, num_pairs=300, seed=2)
+    assert (pairs, formats) == long_date_pairs(small_dates, num_pairs=300, seed=2)
+    assert pairs != long_date_pairs(small_dates, num_pairs=300, seed=3)[0]
+    used = {t for split in ("train", "valid", "test") for _, t in small_dates.split(split)}
+    assert not {t for _, t in pairs} & used
+    assert len({t for _, t in pairs}) == 300
+    assert set(formats) == set(LONG_DATE_FORMATS)
+    for (source, target), fmt in zip(pairs, formats, strict=True):
+        assert source.lower() == format_date(dt.date.fromisoformat(target), fmt).lower()
+    only_one, _ = long_date_pairs(small_dates, 5, formats=["it_is_weekday"], mixed_case=False)
+    assert all(s.startswith("it is ") for s, _ in only_one)
+
+
+def test_long_date_pairs_errors(small_dates):
+    with pytest.raises(ValueError, match="at least 0"):
+        long_date_pairs(small_dates, num_pairs=-1)
+    with pytest.raises(ValueError, match="not used by the data"):
+        long_date_pairs(small_dates, num_pairs=40, start=dt.date(2020, 1, 1),
+                        end=dt.date(2020, 1, 31))
+    with pytest.raises(ValueError, match="unknown date format"):
+        long_date_pairs(small_dates, num_pairs=3, formats=["roman"])
+
+
+@pytest.mark.parametrize("fmt", sorted(DATE_FORMATS) + sorted(LONG_DATE_FORMATS))
 def test_date_field_spans_point_at_the_fields(fmt):
     for date in [SATURDAY, dt.date(1999, 12, 22), dt.date(1950, 1, 1)]:
         text = format_date(date, fmt, casing="upper")

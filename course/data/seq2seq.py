@@ -34,6 +34,7 @@ from course.text import BOS, EOS, PAD, UNK, Vocab, batches_by_length, pad, token
 
 __all__ = [
     "DATE_FORMATS",
+    "LONG_DATE_FORMATS",
     "PairData",
     "Seq2SeqBatch",
     "chatterbot_pairs",
@@ -43,6 +44,7 @@ __all__ = [
     "format_date",
     "load_dates",
     "load_dialogue",
+    "long_date_pairs",
     "split_text",
 ]
 
@@ -88,11 +90,28 @@ DATE_FORMATS: dict[str, str] = {
     "compact": "{yyyy}{mm}{dd}",                               # 20210403
 }
 
+#: Longer formats that :func:`load_dates` never trains on (weekday, ordinal and month
+#: name together, with filler words): 26 to 60 characters, where the formats of
+#: :data:`DATE_FORMATS` write 8 to 28. Lecture 3 uses them (:func:`long_date_pairs`)
+#: to test whether a model trained on the short formats still reads longer inputs.
+LONG_DATE_FORMATS: dict[str, str] = {
+    "weekday_ordinal_month": "{weekday} the {ord} of {month} {yyyy}",
+    # Saturday the 3rd of April 2021
+    "weekday_month_ordinal_year": "{weekday}, {month} the {ord}, in the year {yyyy}",
+    # Saturday, April the 3rd, in the year 2021
+    "on_weekday_the_ordinal": "on {weekday}, the {ord} day of {month} in the year {yyyy}",
+    # on Saturday, the 3rd day of April in the year 2021
+    "it_is_weekday": "it is {weekday}, the {ord} of {month}, and the year is {yyyy}",
+    # it is Saturday, the 3rd of April, and the year is 2021
+}
+
+_ALL_FORMATS = {**DATE_FORMATS, **LONG_DATE_FORMATS}
 _CASINGS = ("as is", "lower", "upper")
 
 
 def format_date(date: dt.date, fmt: str, casing: str = "as is") -> str:
-    """``date`` written in the human format ``fmt`` (a key of :data:`DATE_FORMATS`).
+    """``date`` written in the human format ``fmt`` (a key of :data:`DATE_FORMATS` or
+    :data:`LONG_DATE_FORMATS`).
 
     ``casing`` is ``"as is"`` (capitalised names), ``"lower"`` or ``"upper"``.
     Used by lecture 3 and by :func:`date_pairs`.
@@ -100,11 +119,11 @@ def format_date(date: dt.date, fmt: str, casing: str = "as is") -> str:
     >>> format_date(dt.date(2021, 4, 3), "weekday_month_day", casing="upper")
     'SAT, APR 3, 2021'
     """
-    if fmt not in DATE_FORMATS:
-        raise ValueError(f"unknown date format {fmt!r}; choose one of {', '.join(DATE_FORMATS)}")
+    if fmt not in _ALL_FORMATS:
+        raise ValueError(f"unknown date format {fmt!r}; choose one of {', '.join(_ALL_FORMATS)}")
     if casing not in _CASINGS:
         raise ValueError(f"casing must be one of {_CASINGS}, got {casing!r}")
-    text = DATE_FORMATS[fmt].format(**_fields(date))
+    text = _ALL_FORMATS[fmt].format(**_fields(date))
     return {"as is": text, "lower": text.lower(), "upper": text.upper()}[casing]
 
 
@@ -125,14 +144,14 @@ def date_field_spans(iso: str, fmt: str) -> dict[str, tuple[int, int]]:
     >>> date_field_spans("2021-04-03", "day_month_year")
     {'day': (0, 1), 'month': (2, 7), 'year': (8, 12)}
     """
-    if fmt not in DATE_FORMATS:
-        raise ValueError(f"unknown date format {fmt!r}; choose one of {', '.join(DATE_FORMATS)}")
+    if fmt not in _ALL_FORMATS:
+        raise ValueError(f"unknown date format {fmt!r}; choose one of {', '.join(_ALL_FORMATS)}")
     try:
         values = _fields(dt.date.fromisoformat(iso))
     except ValueError:
         raise ValueError(f"{iso!r} is not an ISO date (YYYY-MM-DD)") from None
     spans, position = {}, 0
-    for literal, name, _, _ in string.Formatter().parse(DATE_FORMATS[fmt]):
+    for literal, name, _, _ in string.Formatter().parse(_ALL_FORMATS[fmt]):
         position += len(literal)
         if name:
             spans.setdefault(_FIELD_KIND[name], (position, position + len(values[name])))
@@ -179,9 +198,9 @@ def _write_dates(dates: Sequence[dt.date], rng: random.Random, formats: Sequence
     formats = list(DATE_FORMATS) if formats is None else list(formats)
     if not formats:
         raise ValueError("no date formats given")
-    unknown = [f for f in formats if f not in DATE_FORMATS]
+    unknown = [f for f in formats if f not in _ALL_FORMATS]
     if unknown:
-        raise ValueError(f"unknown date format(s) {unknown}; choose from {', '.join(DATE_FORMATS)}")
+        raise ValueError(f"unknown date format(s) {unknown}; choose from {', '.join(_ALL_FORMATS)}")
     pairs, used = [], []
     for date in dates:
         casing = rng.choice(_CASINGS) if mixed_case else "as is"
@@ -189,6 +208,34 @@ def _write_dates(dates: Sequence[dt.date], rng: random.Random, formats: Sequence
         pairs.append((format_date(date, fmt, casing), date.isoformat()))
         used.append(fmt)
     return pairs, used
+
+
+def long_date_pairs(data: PairData, num_pairs: int = 1_000, seed: int = 0,
+                    formats: Sequence[str] | None = None, mixed_case: bool = True,
+                    start: dt.date = dt.date(1900, 1, 1), end: dt.date = dt.date(2099, 12, 31)
+                    ) -> tuple[list[tuple[str, str]], list[str]]:
+    """A length-generalisation test set: dates written in :data:`LONG_DATE_FORMATS`.
+
+    The dates are new (none is a date of ``data``'s train, validation or test
+    split) and the formats (default: all of :data:`LONG_DATE_FORMATS`) are
+    longer than any format ``data`` was made with, so a model trained on
+    ``data`` meets both longer inputs and a new way of writing them. Returns
+    the ``(human date, ISO date)`` pairs and the format name of each.
+    Deterministic for a seed. Used by lecture 3 (attention against no attention
+    as inputs get longer).
+    """
+    if num_pairs < 0:
+        raise ValueError(f"num_pairs must be at least 0, got {num_pairs}")
+    used = {iso for name in ("train", "valid", "test") for _, iso in data.split(name)}
+    span = _check_range(start, end)
+    rng = random.Random(seed)
+    candidates = [start + dt.timedelta(days=k) for k in rng.sample(range(span), span)]
+    dates = [d for d in candidates if d.isoformat() not in used][:num_pairs]
+    if len(dates) < num_pairs:
+        raise ValueError(f"only {len(dates)} dates of {start} .. {end} are not used by the data; "
+                         "ask for fewer pairs or widen the range")
+    formats = list(LONG_DATE_FORMATS) if formats is None else formats
+    return _write_dates(dates, random.Random(seed + 1), formats, mixed_case)
 
 
 # --------------------------------------------------------------------------- encoding
