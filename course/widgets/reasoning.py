@@ -257,7 +257,8 @@ class HopViewer(_Viewer):
         """Attention of the current hop over the story, supporting facts in orange."""
         s = self.state()
         rows = s["sentences"]
-        fig, ax = new_axes(f"Hop {s['hop']}: {s['question']}", "attention weight", "",
+        fig, ax = new_axes(f"Hop {s['hop']}: {s['question']}", "attention weight",
+                           "story sentence (oldest first)",
                            figsize=(6.5, 0.35 * len(rows) + 1.5))
         y = np.arange(len(rows))
         colors = [OKABE_ITO[6] if sup else OKABE_ITO[5] for _, _, _, sup in rows]

@@ -110,9 +110,95 @@ def drive_attention_viewer(lab: LabPage) -> None:
         lab.screenshot("attention-viewer-other-example")
 
 
+def drive_cluster_explorer(lab: LabPage) -> None:
+    """02_documents_and_questions: change k, click a cluster, change the representation."""
+    w = WidgetDriver(lab.page).view_with("slider", "k")
+    readout = w.html("non-empty clusters")
+    questions = w.scope.locator(".widget-html", has=lab.page.locator("ul")).first
+    figure = w.output_image(0)
+    start = w.wait_for_text(readout, r"k = (\d+)")
+    k = int(re.search(r"k = (\d+)", start).group(1))
+    src = figure.get_attribute("src")
+
+    # A different k: the readout, the list of clusters and the map follow.
+    new_k = k + 2 if k + 2 <= w.slider_max("k") else k - 1
+    w.set_slider("k", str(new_k))
+    w.wait_for_text(readout, rf"k = {new_k}:")
+    src = w.wait_for_change(lambda: figure.get_attribute("src"), src,
+                            what=f"the map to be redrawn for k = {new_k}")
+    clusters = w.control("select", "clusters").locator("option")
+    wait_until(lambda: clusters.count() >= 2, message="at least two clusters listed")
+    lab.screenshot(f"cluster-explorer-k-{new_k}")
+
+    # Click the second cluster of the list: its questions are listed and highlighted on the map.
+    # options are not laid out (text_content, not inner_text); their spaces are &nbsp;
+    label = clusters.nth(1).text_content().strip()
+    chosen = re.match(r"cluster\s(\d+)", label).group(1)
+    w.control("select", "clusters").locator("select").select_option(label=label)
+    w.wait_for_text(questions, rf"^cluster {chosen}\b")
+    assert questions.locator("li").count() >= 1, w.text_of(questions)
+    src = w.wait_for_change(lambda: figure.get_attribute("src"), src,
+                            what=f"the map to highlight cluster {chosen}")
+    lab.screenshot(f"cluster-explorer-cluster-{chosen}")
+
+    # Another representation: the readout names it and the map changes.
+    options = w.options("representation")
+    if len(options) > 1:
+        w.select("representation", options[1])
+        w.wait_for_text(readout, re.escape(options[1].replace("\xa0", " ")))
+        w.wait_for_change(lambda: figure.get_attribute("src"), src,
+                          what=f"the map of {options[1]!r}")
+        lab.screenshot("cluster-explorer-other-representation")
+
+
+def drive_trace_viewer(lab: LabPage) -> None:
+    """04_reasoning: step through forward-chaining rounds, then through memory-network hops."""
+    w = WidgetDriver(lab.page).view_with("slider", "round")
+    readout = w.html("known after this round")
+    figure = w.output_image(0)
+    text = w.wait_for_text(readout, r"new in round \d+|given facts")
+    src = figure.get_attribute("src")
+    last = int(w.slider_max("round"))
+    target = 0 if "new in round" in text else min(1, last)
+    w.set_slider("round", str(target))
+    w.wait_for_text(readout, "given facts" if target == 0 else rf"new in round {target}\b")
+    w.wait_for_change(lambda: figure.get_attribute("src"), src,
+                      what=f"the chart to outline round {target}")
+    lab.screenshot(f"trace-viewer-round-{target}")
+
+    # The hops live in the second tab of the combined viewer.
+    tabs = lab.page.locator(".jupyter-widgets.widget-tab, .jupyter-widgets.lm-TabPanel").filter(
+        has_text="memory-network hops").first
+    tabs.get_by_text("memory-network hops", exact=True).click()
+    # the hop viewer's own box (the tab panel also holds the chaining view and its figure)
+    hops = WidgetDriver(lab.page, tabs.locator(".widget-vbox").filter(
+        has=WidgetDriver(lab.page).slider("hop")).last)
+    hop_readout = hops.html("most attention on")
+    hop_figure = hops.output_image(0)
+    before = hops.wait_for_text(hop_readout, r"hop \d+:")
+    hop_src = wait_until(lambda: hop_figure.get_attribute("src"),
+                         message="the attention chart of the hops tab")
+    if hops.slider_max("hop") >= 2:
+        hop = "2" if "hop 1:" in before else "1"
+        hops.set_slider("hop", hop)
+        hops.wait_for_text(hop_readout, rf"hop {hop}:")
+        hop_src = hops.wait_for_change(lambda: hop_figure.get_attribute("src"), hop_src,
+                                       what=f"the attention chart of hop {hop}")
+        lab.screenshot(f"trace-viewer-hop-{hop}")
+    question = hops.text_of(hop_readout).split("|")[0]
+    hops.set_slider("example", "1")
+    hops.wait_for_change(lambda: hops.text_of(hop_readout).split("|")[0], question,
+                         what="the question of example 1")
+    hops.wait_for_change(lambda: hop_figure.get_attribute("src"), hop_src,
+                         what="the attention chart of example 1")
+    lab.screenshot("trace-viewer-example-1")
+
+
 #: notebook file stem -> hook (called after the notebook ran without errors).
 HOOKS: dict[str, Callable[[LabPage], None]] = {
     "00_welcome": drive_cosine_explorer,
     "01_word_embeddings": drive_neighbor_explorer,
+    "02_documents_and_questions": drive_cluster_explorer,
     "03_attention_seq2seq": drive_attention_viewer,
+    "04_reasoning": drive_trace_viewer,
 }
