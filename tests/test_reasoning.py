@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from course.data import (
+    BABI_ENTITIES,
     BABI_TASKS,
+    BabiExample,
     BabiLine,
     DataUnavailable,
     FactIndex,
@@ -37,6 +39,9 @@ from course.data import (
 )
 from course.reasoning import (
     BABI_RULES,
+    NIL,
+    BabiTensors,
+    add_empty_memories,
     answer_babi_symbolic,
     babi_to_logic,
     build_babi_vocab,
@@ -44,14 +49,18 @@ from course.reasoning import (
     format_proof,
     measure_chaining,
     proof_size,
+    rename_entities,
+    train_memn2n,
     vectorize_babi,
 )
 from course.widgets import (
+    NIL_LABEL,
     ChainingTraceViewer,
     HopViewer,
     TraceViewer,
     attention_over_story,
     facts_in_round,
+    nil_attention,
 )
 
 
@@ -276,21 +285,100 @@ def test_load_babi_task_generates_or_reads_a_folder(tmp_path, monkeypatch):
         load_babi_task(1, "dev")
 
 
-def test_vectorize_puts_the_most_recent_sentence_first():
+def _words(vocab, ids) -> str:
+    return " ".join(vocab.itos[i] for i in ids.tolist() if i)
+
+
+def test_vectorize_puts_nil_then_the_most_recent_sentence_first():
     examples = babi_examples(generate_babi(1, 10, seed=2))
     vocab = build_babi_vocab([examples])
+    assert vocab.pad_id == 0 and NIL in vocab
     data = vectorize_babi(examples, vocab, max_sentences=4)
     E, N, J = data.stories.shape
     assert E == len(examples) and N <= 4 and data.queries.shape[0] == E
+    assert data.nil_slot == 0 and (data.stories[:, 0, 0] == vocab[NIL]).all()
+    assert (data.stories[:, 0, 1:] == 0).all() and all(p[0] == -1 for p in data.positions)
     ex = examples[-1]
-    last = [vocab.itos[i] for i in data.stories[-1, 0].tolist() if i]
-    assert " ".join(last) == ex.story[-1].lower().rstrip(".")
-    assert data.positions[-1][0] == len(ex.story) - 1
+    assert _words(vocab, data.stories[-1, 1]) == ex.story[-1].lower().rstrip(".")
+    assert data.positions[-1][1] == len(ex.story) - 1
+    assert data.positions[-1][1:] == [len(ex.story) - 1 - n for n in range(N - 1)]  # 3 kept
     assert vocab.itos[int(data.answers[-1])] == ex.answer
     for e in range(E):
         for n in data.supporting_slots(e):
-            assert data.positions[e][n] in examples[e].supporting_positions
-    assert vocab.pad_id == 0
+            assert n > 0 and data.positions[e][n] in examples[e].supporting_positions
+    plain = vectorize_babi(examples, vocab, max_sentences=4, nil_memory=False)
+    assert plain.nil_slot is None and plain.positions[-1][0] == len(ex.story) - 1
+    assert _words(vocab, plain.stories[-1, 0]) == ex.story[-1].lower().rstrip(".")
+    from course.text import PAD, UNK, Vocab
+    with pytest.raises(ValueError, match="build_babi_vocab"):
+        vectorize_babi(examples, Vocab(["mary"], specials=(PAD, UNK)))
+    with pytest.raises(ValueError, match="no slot"):
+        vectorize_babi(examples, vocab, max_sentences=1)
+
+
+def _as_example(data: BabiTensors, vocab, stories, queries, answers, e: int) -> BabiExample:
+    """A renamed tensor example back as text (capitalised names, full stops)."""
+    names = {w.lower() for w in BABI_ENTITIES["people"]}
+
+    def text(ids):
+        words = [vocab.itos[i] for i in ids.tolist() if i]
+        words = [w.capitalize() if w in names else w for w in words]
+        return " ".join([words[0].capitalize(), *words[1:]])
+
+    slots = [n for n, pos in enumerate(data.positions[e]) if pos >= 0][::-1]   # oldest first
+    story = tuple(text(stories[e, n]) + "." for n in slots)
+    return BabiExample(story, tuple(range(1, len(story) + 1)), text(queries[e]) + "?",
+                       vocab.itos[int(answers[e])], ())
+
+
+@pytest.mark.parametrize("task", [1, 6])
+def test_renamed_entities_keep_the_meaning_of_each_story(task, ref):
+    examples = babi_examples(generate_babi(task, 40, seed=5))
+    vocab = build_babi_vocab([examples])
+    data = vectorize_babi(examples, vocab)
+    groups = [torch.tensor([vocab[w.lower()] for w in words if w.lower() in vocab])
+              for words in BABI_ENTITIES.values()]
+    groups = [g for g in groups if len(g) > 1]
+    stories, queries, answers = rename_entities(data.stories, data.queries, data.answers,
+                                                groups, torch.Generator().manual_seed(0))
+    assert stories.shape == data.stories.shape and (stories[:, 0] == data.stories[:, 0]).all()
+    assert (stories != data.stories).any(), "nothing was renamed"
+    for e in range(len(examples)):
+        renamed = _as_example(data, vocab, stories, queries, answers, e)
+        assert answer_babi_symbolic(renamed, ref.backward_chain, task)[0] == renamed.answer
+    same = rename_entities(data.stories, data.queries, data.answers, groups,
+                           torch.Generator().manual_seed(0))
+    assert all((a == b).all() for a, b in zip(same, (stories, queries, answers), strict=True))
+
+
+def test_random_noise_inserts_empty_memories_in_order():
+    examples = babi_examples(generate_babi(6, 20, seed=1))
+    vocab = build_babi_vocab([examples])
+    data = vectorize_babi(examples, vocab)
+    noisy = add_empty_memories(data.stories, 0.3, 50, 1, torch.Generator().manual_seed(3))
+    assert noisy.shape[1] > data.stories.shape[1] and (noisy[:, 0] == data.stories[:, 0]).all()
+    for e in range(len(examples)):
+        kept = [s for s in noisy[e, 1:] if s.any()]
+        real = [s for s in data.stories[e, 1:] if s.any()]
+        assert len(kept) == len(real)
+        assert all((a == b).all() for a, b in zip(kept, real, strict=True))
+    same = add_empty_memories(data.stories, 0.0, 50, 1)
+    assert torch.equal(same, data.stories)
+    short = add_empty_memories(data.stories, 0.9, data.stories.shape[1], 1,
+                               torch.Generator().manual_seed(3))
+    assert short.shape == data.stories.shape       # never wider than max_sentences
+
+
+def test_train_memn2n_rejects_a_bad_noise_rate(ref):
+    with pytest.raises(ValueError, match="random_noise"):
+        train_memn2n(ref.MemN2N, task=1, random_noise=1.5)
+
+
+@pytest.mark.slow
+def test_memn2n_passes_yes_no_questions_with_the_nil_memory(ref):
+    run = train_memn2n(ref.MemN2N, task=6, num_train=1000, num_test=500, time_budget=None,
+                       num_epochs=200, target=0.99, seed=0, progress=False)
+    assert run.test_accuracy >= 0.95, run.history.stopped
 
 
 @pytest.mark.parametrize("task", sorted(BABI_RULES))
@@ -391,11 +479,13 @@ def test_hop_viewer_reports_attention_and_supporting_facts():
     vocab = build_babi_vocab([examples])
     data = vectorize_babi(examples, vocab)
     E, N = data.stories.shape[:2]
-    attention = torch.zeros(E, 2, N)
+    attention = torch.zeros(E, 3, N)
     for e in range(E):
-        attention[e, 0, 0] = 1.0                                  # hop 1: the newest sentence
+        attention[e, 0, 1] = 1.0                                  # hop 1: the newest sentence
         [slot] = data.supporting_slots(e)
         attention[e, 1, slot] = 1.0                               # hop 2: the supporting fact
+        attention[e, 2, 0] = 0.75                                 # hop 3: mostly nothing
+        attention[e, 2, slot] = 0.25
     viewer = HopViewer(data, attention, predictions=[ex.answer for ex in examples])
     viewer.example.value = 3
     ex = examples[3]
@@ -406,7 +496,18 @@ def test_hop_viewer_reports_attention_and_supporting_facts():
     assert "a supporting fact" in viewer.readout.value
     rows = attention_over_story(data, attention, 3, 2)
     assert [r[1] for r in rows] == list(ex.story) and sum(r[2] for r in rows) == pytest.approx(1)
-    with pytest.raises(ValueError, match="hop 3"):
-        attention_over_story(data, attention, 0, 3)
+    assert nil_attention(data, attention, 3, 2) == 0
+    viewer.hop.value = 3
+    s = viewer.state()
+    assert s["top"] == NIL_LABEL and s["nothing"] == pytest.approx(0.75)
+    assert not s["top_is_supporting"] and "&lt;nil&gt;" in viewer.readout.value
+    assert sum(r[2] for r in s["sentences"]) + s["nothing"] == pytest.approx(1)
+    fig = viewer.figure()
+    assert NIL_LABEL in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    with pytest.raises(ValueError, match="hop 4"):
+        attention_over_story(data, attention, 0, 4)
+    viewer.hop.value = 2
     both = TraceViewer(ChainingTraceViewer(set(), [{("p", "a")}]), viewer)
     assert both.state()["hops"]["hop"] == 2 and both.widget.titles[1] == "memory-network hops"

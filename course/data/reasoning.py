@@ -17,7 +17,8 @@ Used by lecture 04_reasoning and problem set ps4_reasoning.  Four kinds of data:
 * **bAbI-style stories** (:func:`generate_babi`) for six of the 20 bAbI tasks,
   written and read in the official bAbI text format (:func:`write_babi`,
   :func:`read_babi`), so the published files can be read by the same loader
-  (:func:`load_babi_task` with ``folder=``).
+  (:func:`load_babi_task` with ``folder=``); :data:`BABI_ENTITIES` lists the
+  names that can be exchanged without changing a story's meaning.
 * **Tree-structured models** of discrete variables (:class:`TreeModel`):
   random trees, and latent trees in the shape of module 1's (a latent root,
   latent topics, observed words) from :func:`latent_word_tree`.
@@ -61,6 +62,7 @@ __all__ = [
     "KinshipQuestion",
     "generate_kinship",
     # bAbI
+    "BABI_ENTITIES",
     "BABI_TASKS",
     "BabiExample",
     "BabiLine",
@@ -959,6 +961,23 @@ _ANIMAL_NAMES = ["Gertrude", "Winona", "Jessica", "Emily", "Lily", "Bernhard", "
                  "Julius", "Greg"]
 _KINDS16 = ["swan", "lion", "frog", "rhino"]
 _COLORS = ["white", "gray", "yellow", "green"]
+
+#: The interchangeable words of the generated stories, one tuple per kind of
+#: entity.  Renaming the entities of one kind consistently (every "Mary"
+#: becomes "Sandra" and every "Sandra" becomes "Mary", in the story, the
+#: question and the answer) never changes what a story means, so
+#: ``course.reasoning.train_memn2n`` uses these groups to rename entities at
+#: random during training (a memory network must then learn the task, not
+#: facts about particular names).  The kinds of task 15 are left out: their
+#: plurals ("mice") are different words.
+BABI_ENTITIES: dict[str, tuple[str, ...]] = {
+    "people": tuple(_PEOPLE),
+    "places": tuple(_PLACES),
+    "objects": tuple(_OBJECTS),
+    "animal names": tuple(_ANIMAL_NAMES),
+    "animal kinds (task 16)": tuple(_KINDS16),
+    "colours": tuple(_COLORS),
+}
 
 
 def _story_deduction(rng: random.Random, num_questions: int) -> list[BabiLine]:

@@ -14,6 +14,7 @@ inside a Jupyter kernel.
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,8 +34,10 @@ __all__ = [
     "ChainingTraceViewer",
     "HopViewer",
     "TraceViewer",
+    "NIL_LABEL",
     "attention_over_story",
     "facts_in_round",
+    "nil_attention",
 ]
 
 ALL = "(all predicates)"
@@ -113,6 +116,11 @@ def facts_in_round(given: Iterable[tuple], rounds: Sequence[Iterable[tuple]], ro
     return sorted(f for f in facts if predicate in (None, ALL) or f[0] == predicate)
 
 
+#: How the viewers name the ``<nil>`` memory (``course.reasoning.NIL``): the
+#: empty sentence a hop attends to when nothing in the story fits.
+NIL_LABEL = "(nothing: the <nil> memory)"
+
+
 def attention_over_story(data: Any, attention: Any, example: int, hop: int
                          ) -> list[tuple[int, str, float, bool]]:
     """``(position, sentence, weight, supporting)`` for each story sentence, oldest first.
@@ -120,7 +128,8 @@ def attention_over_story(data: Any, attention: Any, example: int, hop: int
     Used by :class:`HopViewer` (lecture 04_reasoning).  ``data`` is a
     :class:`course.reasoning.BabiTensors` (slot ``n`` holds story position
     ``data.positions[e][n]``), ``attention`` an array ``(E, K, N)``; ``hop``
-    counts from 1.
+    counts from 1.  The weight on the ``<nil>`` memory, if the data has one,
+    is :func:`nil_attention`; the rows here and it sum to 1.
     """
     att = np.asarray(attention)
     if not 1 <= hop <= att.shape[1]:
@@ -131,6 +140,14 @@ def attention_over_story(data: Any, attention: Any, example: int, hop: int
                for n, pos in enumerate(data.positions[example]) if pos >= 0}
     return [(pos, text, weights.get(pos, 0.0), pos in supporting)
             for pos, text in enumerate(ex.story)]
+
+
+def nil_attention(data: Any, attention: Any, example: int, hop: int) -> float:
+    """The attention weight of hop ``hop`` on the ``<nil>`` memory (0 when there is none)."""
+    slot = getattr(data, "nil_slot", None)
+    if slot is None:
+        return 0.0
+    return float(np.asarray(attention)[example, hop - 1, slot])
 
 
 class ChainingTraceViewer(_Viewer):
@@ -211,8 +228,8 @@ class HopViewer(_Viewer):
     :class:`course.reasoning.BabiTensors`, ``attention`` the model's attention
     ``(E, K, N)`` on it, ``predictions`` (optional) the predicted answer words.
     Controls: ``example`` and ``hop``; :meth:`state` returns the question, the
-    answers, the sentences with their weights and whether the most attended
-    sentence is a supporting fact.
+    answers, the sentences with their weights, the weight on the ``<nil>``
+    memory and whether the most attended sentence is a supporting fact.
     """
 
     def __init__(self, data: Any, attention: Any, predictions: Sequence[str] | None = None,
@@ -234,16 +251,20 @@ class HopViewer(_Viewer):
 
     def state(self) -> dict[str, Any]:
         """Keys: ``question``, ``answer``, ``predicted``, ``hop``, ``sentences`` (list of
-        ``(position, text, weight, supporting)``), ``top`` (text of the most attended
-        sentence) and ``top_is_supporting``."""
+        ``(position, text, weight, supporting)``), ``nothing`` (the weight on the
+        ``<nil>`` memory), ``top`` (text of the most attended sentence, or
+        :data:`NIL_LABEL`) and ``top_is_supporting``."""
         e, hop = self.example.value, self.hop.value
         ex = self.data.examples[e]
         rows = attention_over_story(self.data, self.attention, e, hop)
+        nothing = nil_attention(self.data, self.attention, e, hop)
         top = max(rows, key=lambda row: row[2]) if rows else None
+        if top is None or nothing > top[2]:
+            top = (-1, NIL_LABEL, nothing, False)
         return {"question": ex.question, "answer": ex.answer,
                 "predicted": self.predictions[e] if self.predictions else None,
-                "hop": hop, "sentences": rows, "top": top[1] if top else None,
-                "top_is_supporting": bool(top and top[3])}
+                "hop": hop, "sentences": rows, "nothing": nothing, "top": top[1],
+                "top_is_supporting": bool(top[3])}
 
     def readout_html(self) -> str:
         s = self.state()
@@ -251,25 +272,27 @@ class HopViewer(_Viewer):
                      else f" &nbsp;|&nbsp; <b>model</b> {s['predicted']}")
         mark = "a supporting fact" if s["top_is_supporting"] else "not a supporting fact"
         return (f"<b>{s['question']}</b> &nbsp;|&nbsp; <b>answer</b> {s['answer']}{predicted}"
-                f"<br>hop {s['hop']}: most attention on “{s['top']}” ({mark})")
+                f"<br>hop {s['hop']}: most attention on “{html.escape(s['top'])}” ({mark})")
 
     def figure(self) -> Figure:
         """Attention of the current hop over the story, supporting facts in orange."""
         s = self.state()
-        rows = s["sentences"]
+        rows = [(pos + 1, text, w, sup) for pos, text, w, sup in s["sentences"]]
+        if getattr(self.data, "nil_slot", None) is not None:
+            rows.append((None, NIL_LABEL, s["nothing"], False))
         fig, ax = new_axes(f"Hop {s['hop']}: {s['question']}", "attention weight",
                            "story sentence (oldest first)",
                            figsize=(6.5, 0.35 * len(rows) + 1.5))
         y = np.arange(len(rows))
         colors = [OKABE_ITO[6] if sup else OKABE_ITO[5] for _, _, _, sup in rows]
         ax.barh(y, [w for _, _, w, _ in rows], color=colors)
-        ax.set_yticks(y, [f"{pos + 1}. {text}" for pos, text, _, _ in rows], fontsize=8)
+        ax.set_yticks(y, [text if number is None else f"{number}. {text}"
+                          for number, text, _, _ in rows], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
         ax.text(0.98, 0.02, "orange: supporting fact", transform=ax.transAxes, ha="right",
                 fontsize=8)
         return fig
-
 
 
 class TraceViewer:

@@ -186,12 +186,14 @@ def drive_trace_viewer(lab: LabPage) -> None:
                                        what=f"the attention chart of hop {hop}")
         lab.screenshot(f"trace-viewer-hop-{hop}")
     question = hops.text_of(hop_readout).split("|")[0]
-    hops.set_slider("example", "1")
+    current = int(hops.slider_value("example"))
+    other = current + 1 if current + 1 <= hops.slider_max("example") else current - 1
+    hops.set_slider("example", str(other))
     hops.wait_for_change(lambda: hops.text_of(hop_readout).split("|")[0], question,
-                         what="the question of example 1")
+                         what=f"the question of example {other}")
     hops.wait_for_change(lambda: hop_figure.get_attribute("src"), hop_src,
-                         what="the attention chart of example 1")
-    lab.screenshot("trace-viewer-example-1")
+                         what=f"the attention chart of example {other}")
+    lab.screenshot(f"trace-viewer-example-{other}")
 
 
 #: notebook file stem -> hook (called after the notebook ran without errors).
