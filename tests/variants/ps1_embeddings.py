@@ -6,6 +6,33 @@ with the reference code in every other cell, exactly the test cells named in
 ``fails`` (their grade_ids) must fail and all others must pass.
 """
 
+
+def _island_variant(stop: str) -> str:
+    """The reference ud_island with another line where the test stops the island."""
+    return _ISLAND.format(stop=stop)
+
+
+_ISLAND = '''def ud_island(mi, bic_one, bic_two, delta=3.0, max_size=None):
+    mi = np.asarray(mi, dtype=np.float64)
+    D = mi.shape[0]
+    if D < 2:
+        raise ValueError("need two words")
+    off = np.where(np.eye(D, dtype=bool), -np.inf, mi)
+    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+    island = [int(min(i, j)), int(max(i, j))]
+    while len(island) < D and (max_size is None or len(island) < max_size):
+        rest = [v for v in range(D) if v not in island]
+        x = rest[int(np.argmax(mi[np.ix_(rest, island)].max(axis=1)))]
+        w = island[int(np.argmax(mi[x, island]))]
+        grown = island + [x]
+        others = [v for v in island if v != w]
+        if len(grown) >= 4 and bic_two(others, [w, x]) - bic_one(grown) > delta:
+            return {stop}
+        island = grown
+    return island
+'''
+
+
 VARIANTS = [
     # ----------------------------------------------------------------- cooccurrence_matrix
     {
@@ -496,73 +523,19 @@ VARIANTS = [
     {
         "name": "island_keeps_the_failed_word",
         "cell": "ud_island",
-        "code": '''def ud_island(mi, bic_one, bic_two, delta=3.0, max_size=None):
-    mi = np.asarray(mi, dtype=np.float64)
-    D = mi.shape[0]
-    if D < 2:
-        raise ValueError("need two words")
-    off = np.where(np.eye(D, dtype=bool), -np.inf, mi)
-    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
-    island = [int(min(i, j)), int(max(i, j))]
-    while len(island) < D and (max_size is None or len(island) < max_size):
-        rest = [v for v in range(D) if v not in island]
-        x = rest[int(np.argmax(mi[np.ix_(rest, island)].max(axis=1)))]
-        w = island[int(np.argmax(mi[x, island]))]
-        grown = island + [x]
-        others = [v for v in island if v != w]
-        if len(grown) >= 4 and bic_two(others, [w, x]) - bic_one(grown) > delta:
-            return grown                                      # keeps the word that failed
-        island = grown
-    return island
-''',
+        "code": _island_variant("grown  # keeps the word that failed"),
         "fails": {"test_ud_island_stop"},
     },
     {
         "name": "island_drops_only_the_new_word",
         "cell": "ud_island",
-        "code": '''def ud_island(mi, bic_one, bic_two, delta=3.0, max_size=None):
-    mi = np.asarray(mi, dtype=np.float64)
-    D = mi.shape[0]
-    if D < 2:
-        raise ValueError("need two words")
-    off = np.where(np.eye(D, dtype=bool), -np.inf, mi)
-    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
-    island = [int(min(i, j)), int(max(i, j))]
-    while len(island) < D and (max_size is None or len(island) < max_size):
-        rest = [v for v in range(D) if v not in island]
-        x = rest[int(np.argmax(mi[np.ix_(rest, island)].max(axis=1)))]
-        w = island[int(np.argmax(mi[x, island]))]
-        grown = island + [x]
-        others = [v for v in island if v != w]
-        if len(grown) >= 4 and bic_two(others, [w, x]) - bic_one(grown) > delta:
-            return island                                     # keeps the last word added
-        island = grown
-    return island
-''',
+        "code": _island_variant("island  # keeps the last word added"),
         "fails": {"test_ud_island_stop"},
     },
     {
         "name": "island_drops_the_closest_word",
         "cell": "ud_island",
-        "code": '''def ud_island(mi, bic_one, bic_two, delta=3.0, max_size=None):
-    mi = np.asarray(mi, dtype=np.float64)
-    D = mi.shape[0]
-    if D < 2:
-        raise ValueError("need two words")
-    off = np.where(np.eye(D, dtype=bool), -np.inf, mi)
-    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
-    island = [int(min(i, j)), int(max(i, j))]
-    while len(island) < D and (max_size is None or len(island) < max_size):
-        rest = [v for v in range(D) if v not in island]
-        x = rest[int(np.argmax(mi[np.ix_(rest, island)].max(axis=1)))]
-        w = island[int(np.argmax(mi[x, island]))]
-        grown = island + [x]
-        others = [v for v in island if v != w]
-        if len(grown) >= 4 and bic_two(others, [w, x]) - bic_one(grown) > delta:
-            return others                                     # drops W, not the last word added
-        island = grown
-    return island
-''',
+        "code": _island_variant("others  # drops W, not the last word added"),
         "fails": {"test_ud_island_stop"},
     },
     {
