@@ -14,6 +14,7 @@ or a student's own, e.g. ``types.SimpleNamespace(**globals())``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
@@ -32,6 +33,7 @@ __all__ = [
     "LatentTree",
     "SkipGramModel",
     "analogy_accuracy",
+    "autograd_sgns_step",
     "count_embeddings",
     "dimension_topics",
     "draw_latent_tree",
@@ -44,6 +46,7 @@ __all__ = [
     "npmi_coherence",
     "project_2d",
     "skipgram_batches",
+    "time_sgns_steps",
     "to_keyed_vectors",
     "train_skipgram",
     "word_intrusion",
@@ -121,10 +124,12 @@ class SkipGramModel(torch.nn.Module):
     """The two tables of skip-gram: centre-word vectors and context-word vectors (lecture 1, ps1).
 
     ``center_embed`` starts uniform in ``[-0.5/dim, 0.5/dim]`` and
-    ``context_embed`` at zero, as in word2vec.  With ``sparse=True`` the
-    gradients are sparse (only the rows of a batch), which plain
-    ``torch.optim.SGD`` applies quickly.  The word vectors are the rows of
-    ``center_embed``: :meth:`vectors`.
+    ``context_embed`` at zero, as in word2vec.  Problem set 1's
+    ``sgns_train_step`` updates the two weight tables in place with a
+    hand-derived gradient; ``sparse`` only matters when autograd and an
+    optimiser train the model instead (:func:`autograd_sgns_step`; sparse
+    gradients touch only the rows of a batch).  The word vectors are the rows
+    of ``center_embed``: :meth:`vectors`.
     """
 
     def __init__(self, vocab_size: int, dim: int = 100, sparse: bool = True, seed: int = 0):
@@ -161,7 +166,7 @@ def skipgram_batches(corpus: EncodedCorpus, keep_prob: torch.Tensor, noise: torc
     rng = np.random.default_rng(seed)
     keep = np.asarray(keep_prob, dtype=np.float64)
     ids = np.concatenate(corpus.ids)                                      # (T,)
-    sent = np.concatenate([np.full(len(s), i) for i, s in enumerate(corpus.ids)])
+    sent = np.repeat(np.arange(len(corpus.ids)), [len(s) for s in corpus.ids])   # (T,)
     kept = rng.random(len(ids)) < keep[ids]
     ids, sent = ids[kept], sent[kept]                                     # (T',)
     reach = rng.integers(1, window + 1, size=len(ids))                    # (T',) window per centre
@@ -172,51 +177,57 @@ def skipgram_batches(corpus: EncodedCorpus, keep_prob: torch.Tensor, noise: torc
         left = same & (reach[d:] >= d)            # centre p + d, context p
         centers += [ids[:-d][right], ids[d:][left]]
         contexts += [ids[d:][right], ids[:-d][left]]
-    center = np.concatenate(centers)
-    context = np.concatenate(contexts)
-    order = rng.permutation(len(center))
-    center = torch.from_numpy(center[order])                              # (P,)
-    context = torch.from_numpy(context[order])                            # (P,)
+    order = rng.permutation(sum(map(len, centers)))
+    center = torch.from_numpy(np.concatenate(centers)[order])             # (P,)
+    context = torch.from_numpy(np.concatenate(contexts)[order])           # (P,)
     # Noise words from a unigram table, as word2vec does: word j fills a share noise[j] of
     # the table, and a draw is a uniform index into it (several times faster than
-    # torch.multinomial; probabilities are rounded to multiples of 1 / table_size).
-    table_size = 2_000_000
-    cdf = np.cumsum(np.asarray(noise, dtype=np.float64))
+    # torch.multinomial; probabilities are rounded to multiples of 1 / table_size).  Drawn
+    # batch by batch: small arrays that the allocator reuses, epoch after epoch.
+    table = _unigram_table(np.asarray(noise, dtype=np.float64).tobytes())
+    batches = []
+    for i in range(0, len(center), batch_size):
+        draws = rng.integers(0, len(table), size=(len(center[i:i + batch_size]), num_negatives))
+        batches.append((center[i:i + batch_size], context[i:i + batch_size],
+                        torch.from_numpy(table[draws].astype(np.int64))))  # (B,), (B,), (B, K)
+    return batches
+
+
+@functools.lru_cache(maxsize=4)
+def _unigram_table(noise: bytes, table_size: int = 2_000_000) -> np.ndarray:
+    """word2vec's unigram table for the noise probabilities ``noise`` (float64 bytes)."""
+    cdf = np.cumsum(np.frombuffer(noise, dtype=np.float64))
     table = np.searchsorted(cdf / cdf[-1], (np.arange(table_size) + 0.5) / table_size)
     table = np.minimum(table, len(cdf) - 1)                               # (table_size,)
-    negatives = torch.from_numpy(table[rng.integers(0, table_size,
-                                                    size=(len(center), num_negatives))])  # (P, K)
-    return [(center[i:i + batch_size], context[i:i + batch_size], negatives[i:i + batch_size])
-            for i in range(0, len(center), batch_size)]
+    table = table.astype(np.min_scalar_type(len(cdf) - 1))   # 2 bytes an entry: stays in cache
+    table.flags.writeable = False
+    return table
 
 
 def train_skipgram(corpus: EncodedCorpus, fns: Any, dim: int = 100, window: int = 5,
-                   num_negatives: int = 5, num_epochs: int = 1, lr: float = 200.0,
-                   batch_size: int = 4096, sample: float = 1e-3, seed: int = 0,
-                   sparse: bool = False, num_threads: int | None = 1,
-                   time_budget: float | None = None, progress: bool = True
-                   ) -> tuple[np.ndarray, Any]:
+                   num_negatives: int = 5, num_epochs: int = 1, lr: float = 50.0,
+                   batch_size: int = 1024, sample: float = 1e-3, seed: int = 0,
+                   num_threads: int | None = 1, time_budget: float | None = None,
+                   progress: bool = True) -> tuple[np.ndarray, Any]:
     """Train skip-gram with negative sampling from the graded functions in ``fns`` (lecture 1).
 
     Uses ``fns.negative_sampling_distribution`` (noise), ``fns.subsample_keep_prob``
     (frequent-word subsampling), ``fns.sgns_train_step`` (one SGD step on a
-    batch) and :func:`course.train.train` (progress bar, time budget).  The
-    learning rate decays linearly to 0.01 % of ``lr`` over the run, as in
-    word2vec; ``lr`` multiplies the gradient of the batch-*mean* loss, so
-    ``lr / batch_size`` is the per-pair rate (word2vec uses 0.025).
-    ``sparse=True`` gives the tables sparse gradients (better for large
-    vocabularies); ``num_threads`` sets torch's threads during training (one
-    thread is fastest on a busy two-core machine; None leaves torch's
-    setting).  Returns the word vectors ``(vocab_size, dim)`` and the training
-    history (``seconds``, ``examples`` = pairs, ``losses``).
+    batch, gradients by hand) and :func:`course.train.train` (progress bar,
+    time budget).  The learning rate decays linearly to 0.01 % of ``lr`` over
+    the run, as in word2vec; ``lr`` multiplies the gradient of the batch-*mean*
+    loss, so ``lr / batch_size`` is the per-pair rate (word2vec uses 0.025).
+    ``num_threads`` sets torch's threads during training (one thread is
+    fastest on a busy two-core machine; None leaves torch's setting).  Returns
+    the word vectors ``(vocab_size, dim)`` and the training history
+    (``seconds``, ``examples`` = pairs, ``losses``).
     """
     from course.train import set_seed, train
 
     set_seed(seed)
     noise = fns.negative_sampling_distribution(torch.as_tensor(corpus.counts))
     keep = fns.subsample_keep_prob(torch.as_tensor(corpus.counts), t=sample)
-    model = SkipGramModel(corpus.vocab_size, dim, sparse=sparse, seed=seed)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    model = SkipGramModel(corpus.vocab_size, dim, seed=seed)
     first = skipgram_batches(corpus, keep, noise, window, num_negatives, batch_size, seed=seed)
     total_steps = max(1, len(first) * num_epochs)   # for the learning-rate schedule
     done = [0]
@@ -228,10 +239,9 @@ def train_skipgram(corpus: EncodedCorpus, fns: Any, dim: int = 100, window: int 
                                 seed=seed + epoch)
 
     def step(batch):
-        for group in optimizer.param_groups:
-            group["lr"] = lr * max(1e-4, 1.0 - done[0] / total_steps)
+        rate = lr * max(1e-4, 1.0 - done[0] / total_steps)
         done[0] += 1
-        return fns.sgns_train_step(model, optimizer, *batch)
+        return fns.sgns_train_step(model, *batch, lr=rate)
 
     threads = torch.get_num_threads()
     if num_threads is not None:
@@ -242,6 +252,63 @@ def train_skipgram(corpus: EncodedCorpus, fns: Any, dim: int = 100, window: int 
     finally:
         torch.set_num_threads(threads)
     return model.vectors(), history
+
+
+def autograd_sgns_step(model: SkipGramModel, optimizer: torch.optim.Optimizer, loss_fn: Any,
+                       center: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor
+                       ) -> float:
+    """The same SGD step as problem set 1's ``sgns_train_step``, with autograd doing the calculus.
+
+    ``loss_fn`` is the graded ``sgns_loss(center (B, d), context (B, d),
+    negatives (B, K, d))``; ``optimizer`` is ``torch.optim.SGD`` over
+    ``model.parameters()``.  Lecture 1 times it against the hand-derived step:
+    same update (up to rounding), several times slower, because autograd
+    records the gathered ``(B, K, d)`` tensors and writes a gradient for whole
+    tables.  Returns the loss before the update.
+    """
+    optimizer.zero_grad()
+    loss = loss_fn(model.center_embed(center), model.context_embed(context),
+                   model.context_embed(negatives))
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+
+
+def time_sgns_steps(corpus: EncodedCorpus, fns: Any, num_batches: int = 100,
+                    batch_size: int = 1024, dim: int = 100, lr: float = 50.0, seed: int = 0
+                    ) -> dict[str, float]:
+    """Problem set 1's hand-derived ``sgns_train_step`` against :func:`autograd_sgns_step`.
+
+    Both start from the same tables and take the same ``num_batches`` batches
+    of ``corpus`` (one thread, CPU seconds).  Returns ``pairs``,
+    ``hand_seconds``, ``autograd_seconds`` and ``max_difference``, the largest
+    difference between the two models' weights at the end (rounding only,
+    when both steps are right).  Lecture 1 prints it.
+    """
+    noise = fns.negative_sampling_distribution(torch.as_tensor(corpus.counts))
+    keep = fns.subsample_keep_prob(torch.as_tensor(corpus.counts))
+    batches = skipgram_batches(corpus, keep, noise, batch_size=batch_size, seed=seed)
+    batches = batches[:num_batches]
+    hand = SkipGramModel(corpus.vocab_size, dim, seed=seed)
+    auto = SkipGramModel(corpus.vocab_size, dim, sparse=False, seed=seed)
+    optimizer = torch.optim.SGD(auto.parameters(), lr=lr)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        start = time.process_time()
+        for batch in batches:
+            fns.sgns_train_step(hand, *batch, lr=lr)
+        hand_seconds = time.process_time() - start
+        start = time.process_time()
+        for batch in batches:
+            autograd_sgns_step(auto, optimizer, fns.sgns_loss, *batch)
+        autograd_seconds = time.process_time() - start
+    finally:
+        torch.set_num_threads(threads)
+    difference = max(float((a.detach() - b.detach()).abs().max()) for a, b in
+                     zip(hand.parameters(), auto.parameters(), strict=True))
+    return {"pairs": float(sum(len(b[0]) for b in batches)), "hand_seconds": hand_seconds,
+            "autograd_seconds": autograd_seconds, "max_difference": difference}
 
 
 _WORD_VECTOR_FNS = {

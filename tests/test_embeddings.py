@@ -440,3 +440,44 @@ def test_reference_analogy_matches_gensim_most_similar():
         got = ref.analogy(E, words, a, b, c, k=5)
         assert [w for w, _ in got] == [w for w, _ in want]
         assert np.allclose([s for _, s in got], [s for _, s in want], atol=1e-5)
+
+
+def _tiny_corpus() -> EncodedCorpus:
+    rng = np.random.default_rng(3)
+    sentences = [rng.integers(0, 12, size=40) for _ in range(30)]
+    counts = np.bincount(np.concatenate(sentences), minlength=12)
+    return EncodedCorpus(sentences, [f"w{i}" for i in range(12)], counts)
+
+
+@pytest.mark.slow
+def test_reference_step_equals_autograd_and_trains():
+    """The hand-derived reference step and autograd on the graded loss take the same steps."""
+    from course.embeddings import autograd_sgns_step, time_sgns_steps, train_skipgram
+    from course.notebooks import reference
+
+    ref = reference("ps1_embeddings")
+    corpus = _tiny_corpus()
+    steps = time_sgns_steps(corpus, ref, num_batches=20, batch_size=64, dim=8, lr=5.0)
+    assert steps["pairs"] > 0 and steps["hand_seconds"] > 0 and steps["autograd_seconds"] > 0
+    assert steps["max_difference"] < 1e-5
+    # a step that does nothing is told apart
+    frozen = types.SimpleNamespace(**{name: getattr(ref, name) for name in
+                                      ("negative_sampling_distribution", "subsample_keep_prob",
+                                       "sgns_loss")},
+                                   sgns_train_step=lambda model, c, o, n, lr: 0.0)
+    assert time_sgns_steps(corpus, frozen, num_batches=20, batch_size=64, dim=8,
+                           lr=5.0)["max_difference"] > 1e-3
+    # autograd_sgns_step returns the loss before the update and lowers it
+    model = SkipGramModel(12, 4, sparse=False, seed=0)
+    with torch.no_grad():
+        model.context_embed.weight.normal_(generator=torch.Generator().manual_seed(0))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    batch = (torch.tensor([0, 1, 2]), torch.tensor([3, 4, 5]),
+             torch.tensor([[6, 7], [8, 9], [10, 11]]))
+    losses = [autograd_sgns_step(model, optimizer, ref.sgns_loss, *batch) for _ in range(4)]
+    assert losses == sorted(losses, reverse=True) and losses[-1] < losses[0]
+    # training with the reference lowers the loss from epoch to epoch
+    E, history = train_skipgram(corpus, ref, dim=8, num_epochs=3, batch_size=64, lr=5.0,
+                                progress=False)
+    assert E.shape == (12, 8)
+    assert history.losses[-1] < history.losses[0]

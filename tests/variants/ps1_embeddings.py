@@ -33,6 +33,33 @@ _ISLAND = '''def ud_island(mi, bic_one, bic_two, delta=3.0, max_size=None):
 '''
 
 
+def _step_variant(g: str = "g = (torch.sigmoid(scores) - labels) * (-lr / B)",
+                  update: str = """W.index_add_(0, center, step_v)
+        C.index_add_(0, words.reshape(-1), step_u.reshape(-1, d))""",
+                  ret: str = "return float(loss)") -> str:
+    """The reference sgns_train_step with another gradient, update or return line."""
+    return _STEP.format(g=g, update=update, ret=ret)
+
+
+_STEP = '''def sgns_train_step(model, center, context, negatives, lr):
+    W, C = model.center_embed.weight, model.context_embed.weight
+    with torch.no_grad():
+        B, d = center.shape[0], W.shape[1]
+        words = torch.cat([context.unsqueeze(1), negatives], dim=1)
+        v = W.index_select(0, center)
+        u = C.index_select(0, words.reshape(-1)).view(B, -1, d)
+        scores = (u * v.unsqueeze(1)).sum(dim=-1)
+        labels = torch.zeros_like(scores)
+        labels[:, 0] = 1.0
+        loss = F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") / B
+        {g}
+        step_v = torch.bmm(g.unsqueeze(1), u).squeeze(1)
+        step_u = g.unsqueeze(2) * v.unsqueeze(1)
+        {update}
+        {ret}
+'''
+
+
 VARIANTS = [
     # ----------------------------------------------------------------- cooccurrence_matrix
     {
@@ -238,37 +265,36 @@ VARIANTS = [
     },
     # ----------------------------------------------------------------- sgns_train_step
     {
-        "name": "step_forgets_zero_grad",
+        "name": "step_fancy_index_drops_repeated_words",
         "cell": "sgns_train_step",
-        "code": '''def sgns_train_step(model, optimizer, center, context, negatives):
-    v = model.center_embed(center)
-    u = model.context_embed(context)
-    n = model.context_embed(negatives)
-    loss = -(F.logsigmoid((v * u).sum(-1))
-             + F.logsigmoid(-(n * v.unsqueeze(1)).sum(-1)).sum(1)).mean()
-    loss.backward()                                           # gradients pile up across steps
-    optimizer.step()
-    return float(loss.detach())
-''',
-        "fails": {"test_sgns_train_step_zero_grad"},
+        "code": _step_variant(update="""W[center] = W[center] + step_v   # keeps one update per id
+        C[words.reshape(-1)] = C[words.reshape(-1)] + step_u.reshape(-1, d)"""),
+        "fails": {"test_sgns_train_step_repeated_words"},
     },
     {
         "name": "step_returns_loss_after_update",
         "cell": "sgns_train_step",
-        "code": '''def sgns_train_step(model, optimizer, center, context, negatives):
-    def loss_now():
-        v = model.center_embed(center)
-        u = model.context_embed(context)
-        n = model.context_embed(negatives)
-        return -(F.logsigmoid((v * u).sum(-1))
-                 + F.logsigmoid(-(n * v.unsqueeze(1)).sum(-1)).sum(1)).mean()
-    optimizer.zero_grad()
-    loss_now().backward()
-    optimizer.step()
-    return float(loss_now().detach())                          # the loss after the step
-''',
+        "code": _step_variant(ret="""v = W.index_select(0, center)
+        u = C.index_select(0, words.reshape(-1)).view(B, -1, d)
+        scores = (u * v.unsqueeze(1)).sum(dim=-1)                     # the scores after the step
+        return float(F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") / B)"""),
         "fails": {"test_sgns_train_step_update"},
     },
+    # wrong gradients or updates: both tables end up wrong in both test cells
+    *[{"name": name, "cell": "sgns_train_step", "code": _step_variant(**change),
+       "fails": {"test_sgns_train_step_update", "test_sgns_train_step_repeated_words"}}
+      for name, change in (
+          ("step_gradient_of_the_sum_not_the_mean",
+           {"g": "g = (torch.sigmoid(scores) - labels) * (-lr)   # no / B"}),
+          ("step_pulls_noise_words_closer",
+           {"g": "g = (torch.sigmoid(scores) - 1.0) * (-lr / B)   # all words as contexts"}),
+          ("step_updates_context_vectors_first",
+           {"update": """C.index_add_(0, words.reshape(-1), step_u.reshape(-1, d))
+        u = C.index_select(0, words.reshape(-1)).view(B, -1, d)      # the new u's
+        W.index_add_(0, center, torch.bmm(g.unsqueeze(1), u).squeeze(1))"""}),
+          ("step_forgets_the_context_table",
+           {"update": "W.index_add_(0, center, step_v)   # C never moves"}),
+      )],
     # ----------------------------------------------------------------- nearest_neighbors
     {
         "name": "neighbours_by_dot_product",
