@@ -20,6 +20,7 @@ import json
 import marshal
 import math
 import time
+import types
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -343,9 +344,9 @@ def word_vectors(docs: Sequence[Sequence[str]], fns: Any, method: str = "skipgra
     or a student's own).  Lecture 2 averages these vectors and weights them
     with SIF.  With ``cache=True`` the vectors are saved under
     ``course.data.cache_dir("embeddings")``, keyed by the settings, the
-    corpus and the compiled code of the graded functions used, so a re-run
-    loads them and changed functions retrain.  ``min_count=1`` gives every
-    word of ``docs`` a vector.
+    corpus and the compiled code of the graded functions used (and of the
+    training code here), so a re-run loads them and changed code retrains.
+    ``min_count=1`` gives every word of ``docs`` a vector.
     """
     from course.data.sources import cache_dir
 
@@ -358,6 +359,9 @@ def word_vectors(docs: Sequence[Sequence[str]], fns: Any, method: str = "skipgra
     settings = {"method": method, "dim": dim, "window": window, "min_count": min_count,
                 "seed": seed, "num_epochs": num_epochs if method == "skipgram" else None,
                 "code": _code_fingerprint(fns, _WORD_VECTOR_FNS[method]),
+                "trainer": _code_fingerprint(types.SimpleNamespace(
+                    train=train_skipgram, batches=skipgram_batches, counts=count_embeddings),
+                    ("train", "batches", "counts")),
                 "corpus": hashlib.sha256("\n".join(" ".join(d) for d in docs).encode()).hexdigest()}
     tag = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     path = cache_dir("embeddings") / f"word_vectors_{method}_{tag}.npz"
