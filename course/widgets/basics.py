@@ -16,13 +16,11 @@ import math
 from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython import get_ipython
-from IPython.display import clear_output, display
 from matplotlib.figure import Figure
 
 from course.plot import draw_vectors, new_axes
+from course.widgets.base import Explorer
 
 __all__ = ["CosineExplorer", "angle_between", "cosine", "vector_from_polar"]
 
@@ -69,13 +67,7 @@ def _fmt(value: float, digits: int) -> str:
     return f"{round(value, digits) + 0.0:.{digits}f}"
 
 
-def _in_kernel() -> bool:
-    """True inside a Jupyter kernel, where an Output widget can capture a figure."""
-    ip = get_ipython()
-    return ip is not None and getattr(ip, "kernel", None) is not None
-
-
-class CosineExplorer:
+class CosineExplorer(Explorer):
     """Two 2-D vectors, set by angle and length sliders, with their cosine and dot product.
 
     Used by 00_welcome. The point: the cosine similarity depends only on the
@@ -120,18 +112,8 @@ class CosineExplorer:
             self.readout,
             self.plot,
         ])
-        for slider in (self.angle_a, self.length_a, self.angle_b, self.length_b):
-            slider.observe(self._on_change, names="value")
+        self.watch(self.angle_a, self.length_a, self.angle_b, self.length_b)
         self.update()
-
-    @property
-    def widget(self) -> widgets.VBox:
-        """The ipywidgets container to display (sliders, readout, plot)."""
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
-        # Evaluating the explorer in a cell shows its widget.
-        return self._widget._repr_mimebundle_(**kwargs)
 
     def state(self) -> dict[str, Any]:
         """The current vectors and numbers.
@@ -174,14 +156,4 @@ class CosineExplorer:
     def update(self) -> None:
         """Recompute the readout and redraw the plot from the sliders."""
         self.readout.value = self.readout_html()
-        if not _in_kernel():
-            # Outside Jupyter nothing would show the figure; skip the drawing.
-            return
-        with self.plot:
-            clear_output(wait=True)
-            fig = self.figure()
-            display(fig)
-            plt.close(fig)  # displayed once, here; keep the inline backend from showing it again
-
-    def _on_change(self, change: dict[str, Any]) -> None:
-        self.update()
+        self.draw()

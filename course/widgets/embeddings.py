@@ -19,6 +19,8 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
+from course.widgets.base import Explorer
+
 __all__ = ["NeighborExplorer", "neighbor_table"]
 
 NeighborFn = Callable[[np.ndarray, Sequence[str], str, int], list[tuple[str, float]]]
@@ -45,7 +47,7 @@ def neighbor_table(neighbors: NeighborFn, E: np.ndarray, words: Sequence[str], w
     return rows, f"{len(rows)} nearest neighbours of {query!r}"
 
 
-class NeighborExplorer:
+class NeighborExplorer(Explorer):
     """Type a word, pick a method, see its nearest neighbours (lecture 1).
 
     ``methods`` maps a method name to ``(E, words)``: its vectors ``(V, d)``
@@ -71,17 +73,8 @@ class NeighborExplorer:
         self.output = widgets.HTML()
         self._widget = widgets.VBox([widgets.HBox([self.word, self.method, self.k]),
                                      self.output])
-        for control in (self.word, self.method, self.k):
-            control.observe(self._on_change, names="value")
+        self.watch(self.word, self.method, self.k)
         self.update()
-
-    @property
-    def widget(self) -> widgets.VBox:
-        """The ipywidgets container to display."""
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
-        return self._widget._repr_mimebundle_(**kwargs)
 
     def state(self) -> dict[str, Any]:
         """``{"word", "method", "k", "neighbors": [(word, cosine), ...], "message"}``."""
@@ -104,6 +97,3 @@ class NeighborExplorer:
 
     def update(self) -> None:
         self.output.value = self.html()
-
-    def _on_change(self, change: dict[str, Any]) -> None:
-        self.update()

@@ -16,24 +16,16 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython import get_ipython
-from IPython.display import clear_output, display
 from matplotlib.figure import Figure
 
 from course.plot import OKABE_ITO, new_axes
 from course.questions import dense_unit_rows, pca_2d
+from course.widgets.base import Explorer
 
 __all__ = ["ClusterExplorer", "describe_clusters"]
 
 ClusterFn = Callable[[np.ndarray, int, int], np.ndarray]
-
-
-def _in_kernel() -> bool:
-    """True inside a Jupyter kernel, where an Output widget can capture a figure."""
-    ip = get_ipython()
-    return ip is not None and getattr(ip, "kernel", None) is not None
 
 
 def describe_clusters(labels: Sequence[int], categories: Sequence[Hashable] | None = None
@@ -59,7 +51,7 @@ def describe_clusters(labels: Sequence[int], categories: Sequence[Hashable] | No
     return sorted(out, key=lambda item: (-item["size"], item["cluster"]))
 
 
-class ClusterExplorer:
+class ClusterExplorer(Explorer):
     """Choose a representation and k, see the clusters on a 2-D map, click one to read it.
 
     Used by lecture 02.  ``representations`` maps a name to a matrix with one
@@ -117,13 +109,6 @@ class ClusterExplorer:
         self.k.observe(self._on_clustering_change, names="value")
         self.cluster_list.observe(self._on_select, names="value")
         self._recluster()
-
-    @property
-    def widget(self) -> widgets.VBox:
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
-        return self._widget._repr_mimebundle_(**kwargs)
 
     # -- logic --------------------------------------------------------------------------
     def labels(self) -> np.ndarray:
@@ -224,13 +209,7 @@ class ClusterExplorer:
     def update(self) -> None:
         self.readout.value = self.readout_html()
         self.questions.value = self.questions_html()
-        if not _in_kernel():
-            return
-        with self.plot:
-            clear_output(wait=True)
-            fig = self.figure()
-            display(fig)
-            plt.close(fig)
+        self.draw()
 
     def _on_clustering_change(self, change: dict[str, Any]) -> None:
         self._recluster()

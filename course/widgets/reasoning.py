@@ -21,14 +21,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
-from IPython import get_ipython
-from IPython.display import clear_output, display
 from matplotlib.figure import Figure
 
 from course.data.reasoning import format_atom
 from course.plot import OKABE_ITO, new_axes
+from course.widgets.base import Explorer
 
 __all__ = [
     "ChainingTraceViewer",
@@ -43,28 +41,12 @@ __all__ = [
 ALL = "(all predicates)"
 
 
-def _in_kernel() -> bool:
-    """True inside a Jupyter kernel, where an Output widget can show a figure."""
-    ip = get_ipython()
-    return ip is not None and getattr(ip, "kernel", None) is not None
+class _Viewer(Explorer):
+    """Shared plumbing of the two trace viewers: a readout, a figure, and :meth:`hold`."""
 
-
-class _Viewer:
-    """Shared plumbing: the widget, display, redraw on change, and :meth:`hold`."""
-
-    _widget: Any
     readout: widgets.HTML
     plot: widgets.Output
     _held = False
-
-    @property
-    def widget(self) -> widgets.Widget:
-        """The ipywidgets container to display."""
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
-        # Evaluating the viewer in a cell shows its widget.
-        return self._widget._repr_mimebundle_(**kwargs)
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -90,16 +72,8 @@ class _Viewer:
     def update(self) -> None:
         """Recompute the readout and redraw the figure from the controls."""
         self.readout.value = self.readout_html()
-        if self._held or not _in_kernel():
-            return          # outside Jupyter nothing would show the figure
-        with self.plot:
-            clear_output(wait=True)
-            fig = self.figure()
-            display(fig)
-            plt.close(fig)  # shown once, here
-
-    def _on_change(self, change: dict[str, Any]) -> None:
-        self.update()
+        if not self._held:
+            self.draw()
 
 
 def facts_in_round(given: Iterable[tuple], rounds: Sequence[Iterable[tuple]], round_: int,
@@ -175,8 +149,7 @@ class ChainingTraceViewer(_Viewer):
         self.plot = widgets.Output()
         self._widget = widgets.VBox([widgets.HBox([self.round, self.predicate]), self.readout,
                                      self.plot])
-        for control in (self.round, self.predicate):
-            control.observe(self._on_change, names="value")
+        self.watch(self.round, self.predicate)
         self.update()
 
     def state(self) -> dict[str, Any]:
@@ -245,8 +218,7 @@ class HopViewer(_Viewer):
         self.plot = widgets.Output()
         self._widget = widgets.VBox([widgets.HBox([self.example, self.hop]), self.readout,
                                      self.plot])
-        for control in (self.example, self.hop):
-            control.observe(self._on_change, names="value")
+        self.watch(self.example, self.hop)
         self.update()
 
     def state(self) -> dict[str, Any]:
@@ -295,7 +267,7 @@ class HopViewer(_Viewer):
         return fig
 
 
-class TraceViewer:
+class TraceViewer(Explorer):
     """Both traces in one widget: a tab for forward-chaining rounds, a tab for hops.
 
     Used by lecture 04_reasoning: ``TraceViewer(chaining, hops)`` with a
@@ -308,13 +280,6 @@ class TraceViewer:
         self.hops = hops
         self._widget = widgets.Tab(children=[chaining.widget, hops.widget])
         self._widget.titles = ("forward chaining", "memory-network hops")
-
-    @property
-    def widget(self) -> widgets.Tab:
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
-        return self._widget._repr_mimebundle_(**kwargs)
 
     def state(self) -> dict[str, Any]:
         return {"chaining": self.chaining.state(), "hops": self.hops.state()}

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython import get_ipython
-from IPython.display import clear_output, display
 from matplotlib.figure import Figure
+
+from course.widgets.base import Explorer
 
 if TYPE_CHECKING:  # course.seq2seq imports torch; load it only when a viewer draws
     from course.seq2seq import Translation
@@ -46,16 +46,11 @@ def attention_row_summary(translation: Translation, step: int, top: int = 3
     return [(int(j), translation.source_tokens[j], float(row[j])) for j in order]
 
 
-def _in_kernel() -> bool:
-    ip = get_ipython()
-    return ip is not None and getattr(ip, "kernel", None) is not None
-
-
 def _show(token: str) -> str:
     return "␣" if token == " " else token
 
 
-class AttentionViewer:
+class AttentionViewer(Explorer):
     """Decode an input and step through its output, one attention row at a time.
 
     Used by lecture 3. ``translate(text) -> Translation`` decodes a text
@@ -91,14 +86,6 @@ class AttentionViewer:
         self.text.observe(self._on_text, names="value")
         self.step.observe(self._on_step, names="value")
         self._decode()
-
-    @property
-    def widget(self) -> widgets.VBox:
-        """The ipywidgets container to display."""
-        return self._widget
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
-        return self._widget._repr_mimebundle_(**kwargs)
 
     # -- logic -----------------------------------------------------------------------
     def _decode(self) -> None:
@@ -179,14 +166,7 @@ class AttentionViewer:
     def update(self) -> None:
         """Refresh the readout and, inside a kernel, redraw the figure."""
         self.readout.value = self.readout_html()
-        if not _in_kernel():
-            return
-        with self.plot:
-            clear_output(wait=True)
-            if self.translation is not None:
-                fig = self.figure()
-                display(fig)
-                plt.close(fig)
+        self.draw(show=self.translation is not None)
 
     # -- callbacks ---------------------------------------------------------------------
     def _on_example(self, change: dict[str, Any]) -> None:
