@@ -31,9 +31,10 @@ side by side in one process, on the same data:
   vectors averaged and with SIF, PV-DBOW) with TF-IDF as the baseline, and the
   target that the best representation beats it.
 
-The reference runs with one BLAS thread (see :func:`timed`); scikit-learn
-with its defaults.  ``python benchmarks/questions.py`` (defaults take a few
-minutes on 2 cores);
+The reference runs with one BLAS thread (see :func:`timed`), except its
+k-means++ seeding, whose large products use BLAS's default threads as
+scikit-learn's seeding does; scikit-learn runs with its defaults.
+``python benchmarks/questions.py`` (defaults take a few minutes on 2 cores);
 ``--points``, ``--dim``, ``--k``, ``--stream-points`` and ``--repeats`` scale it.
 Writes ``benchmarks/results/questions.json``.
 """
@@ -137,9 +138,12 @@ def bench_kmeans(ref, args) -> list[Row]:
             runs[name]["potential"].append(inertia(X, seeds))
 
     def ours(rng):
-        """Our k-means++ with rng, then our Lloyd: seconds, seed indices, centres."""
-        seed_s, idx = timed(lambda: ref.kmeans_plus_plus(X, args.k, rng, n_local_trials=trials),
-                            single_blas=True)
+        """Our k-means++ with rng, then our Lloyd: seconds, seed indices, centres.
+
+        The seeding's products (trials x n) are large, so it keeps BLAS's default threads,
+        as scikit-learn's seeding does; Lloyd's many small blocks run on one thread.
+        """
+        seed_s, idx = timed(lambda: ref.kmeans_plus_plus(X, args.k, rng, n_local_trials=trials))
         lloyd_s, centres = timed(lambda: ref.lloyd(X, X[idx], max_iter=300)[0], single_blas=True)
         return seed_s + lloyd_s, idx, centres
 
