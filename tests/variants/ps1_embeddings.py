@@ -7,9 +7,12 @@ with the reference code in every other cell, exactly the test cells named in
 """
 
 
-def _island_variant(stop: str) -> str:
-    """The reference ud_island with another line where the test stops the island."""
-    return _ISLAND.format(stop=stop)
+_GROW = "x = rest[int(np.argmax(mi[np.ix_(rest, island)].max(axis=1)))]"
+
+
+def _island_variant(stop: str = "island[:-1]", grow: str = _GROW) -> str:
+    """The reference ud_island with another stopping line or another choice of the next word."""
+    return _ISLAND.format(stop=stop, grow=grow)
 
 
 _ISLAND = '''def ud_island(mi, bic_one, bic_two, delta=3.0, max_size=None):
@@ -22,7 +25,7 @@ _ISLAND = '''def ud_island(mi, bic_one, bic_two, delta=3.0, max_size=None):
     island = [int(min(i, j)), int(max(i, j))]
     while len(island) < D and (max_size is None or len(island) < max_size):
         rest = [v for v in range(D) if v not in island]
-        x = rest[int(np.argmax(mi[np.ix_(rest, island)].max(axis=1)))]
+        {grow}
         w = island[int(np.argmax(mi[x, island]))]
         grown = island + [x]
         others = [v for v in island if v != w]
@@ -567,25 +570,8 @@ VARIANTS = [
     {
         "name": "island_grows_by_mi_with_last_word",
         "cell": "ud_island",
-        "code": '''def ud_island(mi, bic_one, bic_two, delta=3.0, max_size=None):
-    mi = np.asarray(mi, dtype=np.float64)
-    D = mi.shape[0]
-    if D < 2:
-        raise ValueError("need two words")
-    off = np.where(np.eye(D, dtype=bool), -np.inf, mi)
-    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
-    island = [int(min(i, j)), int(max(i, j))]
-    while len(island) < D and (max_size is None or len(island) < max_size):
-        rest = [v for v in range(D) if v not in island]
-        x = rest[int(np.argmax(mi[rest, island[-1]]))]        # closest to the LAST word only
-        w = island[int(np.argmax(mi[x, island]))]
-        grown = island + [x]
-        others = [v for v in island if v != w]
-        if len(grown) >= 4 and bic_two(others, [w, x]) - bic_one(grown) > delta:
-            return island[:-1]
-        island = grown
-    return island
-''',
+        "code": _island_variant(
+            grow="x = rest[int(np.argmax(mi[rest, island[-1]]))]  # nearest to the LAST word"),
         "fails": {"test_ud_island_growth", "test_ud_island_stop"},
     },
     # ----------------------------------------------------------------- hard_assign
